@@ -1,0 +1,118 @@
+"""server.listen() on an address that is already in use, and the documented retry.
+
+The holder of the address is a plain socket of the test (the real peer); the
+server under test tries to listen on the same address and must fail with
+EADDRINUSE through its 'error' event.
+"""
+import os
+
+from netspec_harness import needs, peer, req
+
+
+def fail_to_listen(impl, *args):
+    """Listen with `args` on a fresh server; return (server, error, returned, event seq)."""
+    srv = impl.net.createServer()
+    returned = srv.listen(*args)
+    response_seq = impl.last_response_seq
+    ev = srv.wait("error")
+    assert ev.seq > response_seq, "'error' must come after listen() returned"
+    return srv, ev.args[0], returned
+
+
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1")
+def test_ipv4_port_in_use(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert (err.name, err.code, err.syscall, err.address, err.port) == \
+        ("Error", "EADDRINUSE", "listen", "127.0.0.1", port)
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1")
+def test_ipv6_loopback_port_in_use(impl):
+    with peer.tcp_listener("::1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "::1")
+    assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "::1", port)
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1", "SERVER.LISTEN.HOST.OMITTED.1")
+def test_host_omitted_port_in_use(impl):
+    # A dual-stack holder on "::" takes the port for IPv4 and IPv6 alike.
+    with peer.tcp_listener("::", v6only=False) as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port)
+    assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "::", port)
+
+
+@needs("pipe")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.2")
+def test_unix_path_held_by_live_server(impl, sock_dir):
+    path = os.path.join(sock_dir, "held.sock")
+    with peer.unix_listener(path):
+        _, err, _ = fail_to_listen(impl, path)
+    assert (err.name, err.code, err.syscall, err.address, err.port) == \
+        ("Error", "EADDRINUSE", "listen", path, -1)
+
+
+@req("SERVER.LISTEN.EADDRINUSE.2", "SERVER.LISTEN.RETURNS.1")
+def test_error_is_emitted_after_listen_returns(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        srv, err, returned = fail_to_listen(impl, holder.getsockname()[1], "127.0.0.1")
+    assert returned is srv, "listen() must return its server, even when it will fail"
+    assert err.code == "EADDRINUSE"
+
+
+@req("SERVER.LISTEN.EADDRINUSE.3", "SERVER.EVENT.ERROR.NO_CLOSE.1", "SERVER.ADDRESS.NOT_LISTENING.1")
+def test_not_listening_after_the_error(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        srv, _, _ = fail_to_listen(impl, holder.getsockname()[1], "127.0.0.1")
+    assert srv.get("listening") is False
+    assert srv.address() is None
+    # Everything emitted before the last response is in the log: only 'error'.
+    assert srv.names() == ["error"], "after a failed listen only 'error' may be emitted"
+
+
+@req("SERVER.ERROR.MESSAGE.1")
+def test_error_message_names_syscall_code_and_address(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert err.message == "listen EADDRINUSE 127.0.0.1:%d" % port
+
+
+@req("SERVER.ERROR.ERRNO.1")
+def test_errno_is_the_code_string(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        _, err, _ = fail_to_listen(impl, holder.getsockname()[1], "127.0.0.1")
+    assert err.errno == "EADDRINUSE"
+
+
+@req("SERVER.LISTEN.EADDRINUSE.RETRY.1", "SERVER.CLOSE.NOT_RUNNING.1")
+def test_documented_retry_succeeds_once_the_holder_lets_go(impl):
+    holder = peer.tcp_listener("127.0.0.1")
+    port = holder.getsockname()[1]
+    srv, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert err.code == "EADDRINUSE"
+    holder.close()                       # the other process gives the port up
+    srv.close()                          # the documented recovery: close ...
+    srv.listen(port, "127.0.0.1")        # ... and listen again on the same address
+    srv.wait("listening")
+    assert srv.names() == ["error", "close", "listening"]
+    assert srv.address() == {"address": "127.0.0.1", "family": "IPv4", "port": port}
+    with peer.connect_tcp("127.0.0.1", port):
+        srv.wait("connection")
+
+
+@req("SERVER.LISTEN.EADDRINUSE.RETRY.1")
+def test_retry_while_still_held_fails_again(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        srv, _, _ = fail_to_listen(impl, port, "127.0.0.1")
+        srv.close()
+        srv.listen(port, "127.0.0.1")
+        second = srv.wait("error").args[0]
+    assert (second.code, second.port) == ("EADDRINUSE", port)
+    assert srv.get("listening") is False

@@ -1,0 +1,230 @@
+"""harness/netspec: the command line of netspec.
+
+    netspec run   run the conformance suite against one implementation
+    netspec spec  check the spec and its traceability, list or export it
+    netspec fetch fetch a pinned runtime (node8, node20) into the cache
+
+Exit status: 0 nothing unexpected; 1 unexpected outcomes (failures, unexpected
+passes) or spec problems; 2 the command could not run (bad arguments, no such
+implementation, shim does not start).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from . import impls
+from . import spec as specmod
+from .shim import Shim, ShimError
+
+ROOT = impls.ROOT
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except (UsageError, impls.ImplError) as exc:
+        print("netspec: %s" % exc, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_USAGE
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="netspec", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="netspec: the spec, conformance suite and reference of the Node.js 8 net API.",
+        epilog="exit status: 0 nothing unexpected, 1 unexpected outcomes or spec problems, "
+               "2 the command could not run.\nsee README.md and harness/PROTOCOL.md")
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run the conformance suite against an implementation",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run the conformance suite against one implementation, through its shim.",
+                       epilog="examples:\n"
+                              "  harness/netspec run --impl node8\n"
+                              "  harness/netspec run --impl ref -k eaddrinuse -j 2\n"
+                              "  harness/netspec run --impl node20 --req SERVER.LISTEN --json out.json\n"
+                              "  harness/netspec run --shim \"deno run -A harness/shims/node/shim.js\" \\\n"
+                              "      --expectations my-expectations.toml\n"
+                              "  harness/netspec run --impl ref 'conformance/server/test_listen_eaddrinuse.py::test_ipv4'")
+    who = r.add_mutually_exclusive_group()
+    who.add_argument("--impl", metavar="NAME",
+                     help="a named implementation: %s (node8/node20 are fetched on first use)"
+                          % ", ".join(impls.NAMED))
+    who.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
+    r.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k)")
+    r.add_argument("-m", metavar="MARKEXPR", help="only tests with these markers (pytest -m), e.g. reliability")
+    r.add_argument("--req", metavar="ID-PREFIX", action="append", default=[],
+                   help="only tests citing a requirement id with this prefix (repeatable)")
+    r.add_argument("-j", metavar="N", help="run N tests in parallel (pytest-xdist; 'auto' = one per core)")
+    r.add_argument("--json", metavar="FILE", help="write results as JSON (format: harness/README.md)")
+    r.add_argument("--junit", metavar="FILE", help="write results as JUnit XML")
+    r.add_argument("--build-dir", metavar="DIR", default="build",
+                   help="CMake build directory of the reference shim (default: build)")
+    r.add_argument("--expectations", metavar="FILE",
+                   help="expected differences (default: harness/expectations/NAME.toml)")
+    r.add_argument("-x", action="store_true", help="stop at the first failure")
+    r.add_argument("-v", action="count", default=0, help="list each test")
+    r.add_argument("-q", action="store_true", help="print less")
+    r.add_argument("tests", nargs="*", metavar="TEST",
+                   help="test files or node ids (default: the whole suite in conformance/)")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("spec", help="check, list or export the requirements in spec/",
+                       description="Read spec/ and the tests' @req citations.")
+    s.add_argument("--check", action="store_true",
+                   help="fail on malformed or duplicate ids, unknown sections or fields, tests citing "
+                        "unknown ids, and stale expectations (the default action)")
+    s.add_argument("--json", action="store_true", help="print {\"requirements\": [{id, section, class, tests}]}")
+    s.add_argument("--pending", action="store_true", help="list testable requirements no test cites")
+    s.add_argument("--spec-dir", default=specmod.SPEC_DIR, help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_spec)
+
+    f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
+                       description="Fetch pinned runtimes (%s) from the npm registry into %s."
+                                   % (", ".join(impls.RUNTIMES), impls.cache_dir()))
+    f.add_argument("names", nargs="*", metavar="NAME", help="default: all of them")
+    f.set_defaults(func=cmd_fetch)
+    return p
+
+
+# ----------------------------------------------------------------------- run
+def pick_python():
+    """An interpreter that can import pytest (the one on PATH may not)."""
+    candidates = [os.environ.get("NETSPEC_PYTHON"), sys.executable, "/usr/bin/python3"]
+    for py in candidates:
+        if py and os.path.exists(py) and subprocess.run(
+                [py, "-c", "import pytest"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+            return py
+    raise UsageError("no Python with pytest found; install it: apt-get install python3-pytest "
+                     "python3-pytest-xdist python3-pytest-timeout python3-hypothesis")
+
+
+def check_shim(argv, label):
+    """Start the shim once and read its hello, so a broken command fails in one line."""
+    try:
+        shim = Shim(argv, name=label)
+    except ShimError as exc:
+        first = str(exc).splitlines()
+        raise UsageError("the shim for %s does not start: %s%s" % (
+            label, first[0], ("\n" + "\n".join(first[1:])) if len(first) > 1 else "")) from None
+    hello = shim.hello
+    shim.close()
+    shim.dispose()
+    return hello
+
+
+def cmd_run(args):
+    if args.shim:
+        argv = impls.split_shim(args.shim)
+        label = "custom"
+    elif args.impl:
+        argv = impls.shim_command(args.impl, args.build_dir)
+        label = args.impl
+    else:
+        raise UsageError("say what to test: --impl NAME (%s) or --shim \"COMMAND\"" % ", ".join(impls.NAMED))
+    if args.expectations and not os.path.exists(args.expectations):
+        raise UsageError("no expectations file %s" % args.expectations)
+    py = pick_python()
+    hello = check_shim(argv, label)
+    impl = hello.get("impl", {})
+    print("netspec: testing %s %s (%s) through %s" % (
+        impl.get("name", "?"), impl.get("version", "?"), label, " ".join(argv)), flush=True)
+
+    cmd = [py, "-m", "pytest", "--rootdir", ROOT, "-c", os.path.join(ROOT, "pytest.ini")]
+    cmd += ["--shim", " ".join(_quote(a) for a in argv)] if args.shim else ["--impl", args.impl]
+    if args.impl:
+        cmd += ["--build-dir", os.path.abspath(args.build_dir)]
+    if args.expectations:
+        cmd += ["--expectations", os.path.abspath(args.expectations)]
+    rerun = "harness/netspec run " + ("--shim %s" % _quote(args.shim) if args.shim else "--impl %s" % args.impl)
+    if args.impl == "ref" and args.build_dir != "build":
+        rerun += " --build-dir %s" % _quote(args.build_dir)
+    cmd += ["--rerun-prefix", rerun]
+    for prefix in args.req:
+        cmd += ["--req", prefix]
+    if args.k:
+        cmd += ["-k", args.k]
+    if args.m:
+        cmd += ["-m", args.m]
+    if args.j:
+        cmd += ["-n", args.j]
+    if args.x:
+        cmd += ["-x"]
+    if args.v:
+        cmd += ["-" + "v" * args.v]
+    if args.q:
+        cmd += ["-q"]
+    if args.json:
+        cmd += ["--netspec-json", os.path.abspath(args.json)]
+    if args.junit:
+        cmd += ["--junitxml", os.path.abspath(args.junit)]
+    cmd += [os.path.abspath(t) if os.path.exists(t.split("::")[0]) else t for t in args.tests] or \
+        [os.path.join(ROOT, "conformance")]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.join(ROOT, "harness") + os.pathsep + env.get("PYTHONPATH", "")
+    code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    if code == 5:
+        print("netspec: no test matched the selection (-k, -m, --req or TEST); "
+              "see harness/netspec spec --json for the requirement ids", file=sys.stderr)
+        return EXIT_USAGE
+    if code in (0, 1):
+        return code
+    return EXIT_USAGE
+
+
+def _quote(text):
+    import shlex
+    return shlex.quote(text)
+
+
+# ---------------------------------------------------------------------- spec
+def cmd_spec(args):
+    spec = specmod.load(args.spec_dir)
+    tests = specmod.scan_tests()
+    traced = specmod.trace(spec, tests)
+    if args.json:
+        print(json.dumps({"requirements": [r.as_json(traced[r.id]) for r in spec.requirements]}, indent=1))
+        return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
+    if args.pending:
+        pending = [r for r in spec.requirements if r.cls == "testable" and not traced[r.id]]
+        for r in pending:
+            print("%-44s %s" % (r.id, r.section))
+        print("%d of %d testable requirements are cited by no test" % (
+            len(pending), sum(1 for r in spec.requirements if r.cls == "testable")))
+        return EXIT_OK
+    errors = specmod.check(spec, tests)
+    for e in errors:
+        print(e)
+    by_class = {c: sum(1 for r in spec.requirements if r.cls == c) for c in specmod.CLASSES}
+    cited = sum(1 for ids in traced.values() if ids)
+    print("spec: %d requirements (%s); %d tests cite %d of them; %s" % (
+        len(spec.requirements), ", ".join("%d %s" % (n, c) for c, n in by_class.items()),
+        len(tests), cited, "%d problems" % len(errors) if errors else "OK"))
+    return EXIT_UNEXPECTED if errors else EXIT_OK
+
+
+# --------------------------------------------------------------------- fetch
+def cmd_fetch(args):
+    names = args.names or list(impls.RUNTIMES)
+    for name in names:
+        if name not in impls.RUNTIMES:
+            raise UsageError("unknown runtime %r: one of %s" % (name, ", ".join(impls.RUNTIMES)))
+        print("%s: %s" % (name, impls.runtime_path(name)))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

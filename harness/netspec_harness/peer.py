@@ -1,0 +1,66 @@
+"""The real peer: plain Python sockets a test controls.
+
+Everything here binds or connects on loopback (127.0.0.1, ::1) or on Unix
+paths the test chose; nothing reaches any other address.
+"""
+import contextlib
+import socket
+
+from .shim import timeout_scale
+
+LOOPBACK = {"ipv4": "127.0.0.1", "ipv6": "::1"}
+
+
+def _family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tcp_listener(host="127.0.0.1", port=0, backlog=16, v6only=None, reuseaddr=False):
+    """A listening TCP socket (a holder of the address). `host` "::" with
+    v6only False holds the port on IPv4 too."""
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
+    try:
+        if reuseaddr:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if v6only is not None and sock.family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if v6only else 0)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def unix_listener(path, backlog=16):
+    """A listening Unix domain socket at `path` (a live holder of the path)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(path)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def connect_tcp(host, port, timeout=5.0):
+    """A connected client socket; fails the test if the connection fails."""
+    sock = socket.create_connection((host, port), timeout=timeout * timeout_scale())
+    return sock
+
+
+def connect_unix(path, timeout=5.0):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout * timeout_scale())
+    sock.connect(path)
+    return sock
+
+
+@contextlib.contextmanager
+def closing_all(*socks):
+    try:
+        yield socks
+    finally:
+        for s in socks:
+            s.close()

@@ -1,0 +1,315 @@
+"""The netspec pytest plugin: runs conformance tests against one implementation.
+
+What it adds to pytest:
+  options    --impl NAME | --shim "COMMAND", --build-dir, --expectations FILE,
+             --req PREFIX (repeatable), --netspec-json FILE, --rerun-prefix
+  markers    @req("ID", ...)     requirement ids a test checks (every
+                                 conformance test has at least one)
+             @needs("pipe", ...) capabilities from the shim's hello; the test
+                                 is skipped, with the reason, without them
+             @reliability        fuzz, load and fault tests
+  fixtures   impl                a fresh shim for the test (shim.Shim)
+             sock_dir            a short directory for Unix socket paths
+  reports    the JSON results file, the expected differences applied, and
+             for every unexpected outcome the command that re-runs it
+
+Each test gets its own shim process, so a shim that crashes, hangs or writes
+garbage fails exactly that test (with the tail of its stderr) and the next
+test starts a fresh one. A shim that exits non-zero at the end of a test
+(e.g. a sanitizer report) fails that test too.
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import tempfile
+import time
+
+import pytest
+
+from . import impls
+from . import spec as specmod
+from .shim import Shim, ShimError
+
+CONFORMANCE = os.path.join(impls.ROOT, "conformance") + os.sep
+OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed")
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("netspec", "netspec conformance")
+    g.addoption("--impl", default=os.environ.get("NETSPEC_IMPL"),
+                help="implementation under test: %s" % ", ".join(impls.NAMED))
+    g.addoption("--shim", default=os.environ.get("NETSPEC_SHIM"),
+                help="shim command of any other implementation")
+    g.addoption("--build-dir", default=os.environ.get("NETSPEC_BUILD_DIR"),
+                help="CMake build directory holding the reference shim (default: build)")
+    g.addoption("--expectations", default=None,
+                help="expectations file (default: harness/expectations/IMPL.toml)")
+    g.addoption("--req", action="append", default=[],
+                help="run only tests citing a requirement id starting with this prefix")
+    g.addoption("--netspec-json", default=None, help="write machine-readable results here")
+    g.addoption("--rerun-prefix", default=None,
+                help="how the summary spells the command that re-runs one test")
+
+
+class State:
+    """Per-run configuration and, on the controller, the collected results."""
+
+    def __init__(self, config):
+        self.config = config
+        self.impl = config.getoption("impl")
+        self.shim_cmd = config.getoption("shim")
+        self.build_dir = config.getoption("build_dir")
+        self.argv_cache = None
+        self.hello = None
+        self.expectations = {}
+        self.results = {}
+        self.t0 = time.monotonic()
+        exp = config.getoption("expectations")
+        if exp is None and self.impl and not self.shim_cmd:
+            exp = impls.default_expectations(self.impl)
+        self.expectations_path = exp
+        if exp:
+            for entry in specmod.load_expectations(exp):
+                self.expectations[entry["test"]] = entry
+
+    @property
+    def name(self):
+        return self.impl or "custom"
+
+    def argv(self):
+        if self.argv_cache is None:
+            try:
+                if self.shim_cmd:
+                    self.argv_cache = impls.split_shim(self.shim_cmd)
+                elif self.impl:
+                    self.argv_cache = impls.shim_command(self.impl, self.build_dir)
+                else:
+                    raise impls.ImplError("no implementation chosen: pass --impl NAME or --shim \"COMMAND\" "
+                                          "(harness/netspec run --help)")
+            except impls.ImplError as exc:
+                pytest.exit("netspec: %s" % exc, returncode=2)
+        return self.argv_cache
+
+    def get_hello(self):
+        if self.hello is None:
+            shim = None
+            try:
+                shim = Shim(self.argv(), name=self.name)
+                self.hello = shim.hello
+            except ShimError as exc:
+                pytest.exit("netspec: the shim did not start: %s" % str(exc).replace("\n", "\n  "), returncode=2)
+            finally:
+                if shim is not None:
+                    shim.close()
+                    shim.dispose()
+        return self.hello
+
+    def rerun(self, nodeid):
+        prefix = self.config.getoption("rerun_prefix")
+        if not prefix:
+            prefix = "harness/netspec run " + (
+                "--shim %s" % shlex.quote(self.shim_cmd) if self.shim_cmd else "--impl %s" % self.name)
+        return "%s %s" % (prefix, shlex.quote(nodeid))
+
+
+def _is_worker(config):
+    return hasattr(config, "workerinput")
+
+
+def _in_suite(item):
+    return str(item.fspath).startswith(CONFORMANCE)
+
+
+# -------------------------------------------------------------------- set-up
+_CONFIG = None   # the run's config: pytest_runtest_logreport receives only the report
+
+
+def pytest_configure(config):
+    global _CONFIG
+    _CONFIG = config
+    config.addinivalue_line("markers", "req(*ids): the spec requirement ids this test checks")
+    config.addinivalue_line("markers", "needs(*capabilities): capabilities the shim must claim")
+    config.addinivalue_line("markers", "reliability: fuzz, load and fault tests")
+    config._netspec = State(config)
+
+
+def pytest_sessionstart(session):
+    state = session.config._netspec
+    if not _is_worker(session.config) and (state.impl or state.shim_cmd):
+        state.get_hello()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    state = config._netspec
+    suite = [i for i in items if _in_suite(i)]
+    if not suite:
+        return
+    spec = specmod.load()
+    problems = []
+    for item in suite:
+        ids = [rid for m in item.iter_markers("req") for rid in m.args]
+        if not ids:
+            problems.append("%s cites no requirement; add @req(\"ID\")" % item.nodeid)
+        problems += ["%s cites unknown requirement %s" % (item.nodeid, r) for r in ids if r not in spec.by_id]
+        item.user_properties.append(("netspec_requirements", ids))
+        entry = state.expectations.get(item.nodeid) or state.expectations.get(item.nodeid.split("[")[0])
+        if entry:
+            item.add_marker(pytest.mark.xfail(strict=True, reason="expected difference: %s; observed: %s; %s" % (
+                entry["requirement"], entry["observed"], entry["why"])))
+            item._netspec_expect = entry
+    if problems:
+        raise pytest.UsageError("netspec: the suite is inconsistent with spec/:\n  " + "\n  ".join(problems))
+    prefixes = config.getoption("req")
+    if prefixes:
+        keep, drop = [], []
+        for item in items:
+            ids = dict(item.user_properties).get("netspec_requirements", [])
+            (keep if any(r.startswith(p) for r in ids for p in prefixes) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+def pytest_runtest_setup(item):
+    needs = [c for m in item.iter_markers("needs") for c in m.args]
+    if needs and _in_suite(item):
+        caps = set(item.config._netspec.get_hello().get("capabilities", []))
+        missing = [c for c in needs if c not in caps]
+        if missing:
+            ids = dict(item.user_properties).get("netspec_requirements", [])
+            pytest.skip("the implementation does not claim capability %s (needed by %s)"
+                        % (", ".join(missing), ", ".join(ids)))
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture
+def impl(request):
+    """A fresh shim of the implementation under test, ended after the test."""
+    state = request.config._netspec
+    try:
+        shim = Shim(state.argv(), name=state.name)
+    except ShimError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield shim
+    died = shim.proc.poll()
+    status = shim.close()
+    request.node.user_properties.append(("netspec_timeline", shim.timeline()))
+    tail = shim.stderr_tail()
+    shim.dispose()
+    if shim._dead:
+        return   # already reported by the failing call
+    tail = ("\n--- tail of the shim's stderr ---\n" + tail) if tail else ""
+    if died is not None:
+        pytest.fail("the shim exited (status %s) during the test%s" % (died, tail), pytrace=False)
+    if status != 0:
+        pytest.fail("the shim exited with status %s at the end of the test "
+                    "(a sanitizer report or an uncaught error)%s" % (status, tail), pytrace=False)
+
+
+@pytest.fixture
+def sock_dir():
+    """A short, private directory for Unix socket paths (sun_path is ~107 bytes)."""
+    path = tempfile.mkdtemp(prefix="ns", dir="/tmp")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# ------------------------------------------------------------------- results
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    entry = getattr(item, "_netspec_expect", None)
+    if entry and entry.get("match") and rep.when == "call" and hasattr(rep, "wasxfail") and rep.skipped:
+        text = str(call.excinfo.value) if call.excinfo else ""
+        if not re.search(entry["match"], text):
+            rep.outcome = "failed"
+            del rep.wasxfail
+            rep.longrepr = ("expected to fail matching %r (%s), but failed otherwise:\n%s"
+                            % (entry["match"], entry["requirement"], text))
+
+
+def pytest_runtest_logreport(report):
+    state = getattr(_CONFIG, "_netspec", None) if _CONFIG else None
+    if state is None or _is_worker(_CONFIG):
+        return
+    props = dict(report.user_properties)
+    rec = state.results.setdefault(report.nodeid, {
+        "test": report.nodeid, "requirements": props.get("netspec_requirements", []),
+        "outcome": "passed", "duration_s": 0.0, "message": ""})
+    rec["duration_s"] = round(rec["duration_s"] + report.duration, 6)
+    if "netspec_timeline" in props:
+        rec["timeline"] = props["netspec_timeline"]
+    xfail = hasattr(report, "wasxfail")
+    if report.skipped:
+        rec["outcome"] = "xfailed" if xfail else "skipped"
+        rec["message"] = report.wasxfail if xfail else _skip_reason(report)
+    elif report.failed:
+        strict_xpass = report.when == "call" and "[XPASS(strict)]" in report.longreprtext
+        if rec["outcome"] != "failed":
+            rec["outcome"] = "xpassed" if strict_xpass else "failed"
+        rec["message"] = (rec["message"] + "\n" if rec["message"] else "") + _failure_text(report)
+    elif report.when == "call" and xfail:
+        rec["outcome"] = "xpassed"
+
+
+def _skip_reason(report):
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return report.longrepr[2].replace("Skipped: ", "", 1)
+    return str(report.longrepr)
+
+
+def _failure_text(report):
+    crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
+    text = crash or report.longreprtext
+    return text[-4000:]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config._netspec
+    if _is_worker(config) or not state.results:
+        return
+    tr = terminalreporter
+    hello = state.hello or {}
+    impl = hello.get("impl", {})
+    tr.section("netspec")
+    tr.write_line("implementation: %s %s (%s), protocol %s" % (
+        impl.get("name", "?"), impl.get("version", "?"), state.name, hello.get("protocol", "?")))
+    expected = [r for r in state.results.values() if r["outcome"] == "xfailed"]
+    if expected:
+        tr.write_line("expected differences (%s):" % os.path.relpath(state.expectations_path, impls.ROOT))
+        for r in expected:
+            e = state.expectations.get(r["test"]) or state.expectations.get(r["test"].split("[")[0]) or {}
+            tr.write_line("  %s  %s: observed %s" % (r["test"], e.get("requirement", "?"), e.get("observed", "?")))
+    bad = [r for r in state.results.values() if r["outcome"] in ("failed", "xpassed")]
+    if bad:
+        tr.write_line("re-run each unexpected outcome alone with:")
+        for r in bad:
+            note = "  (unexpected pass: remove its expectation)" if r["outcome"] == "xpassed" else ""
+            tr.write_line("  " + state.rerun(r["test"]) + note)
+    counts = {o: 0 for o in OUTCOMES}
+    for r in state.results.values():
+        counts[r["outcome"]] += 1
+    tr.write_line("netspec summary: " + ", ".join("%d %s" % (counts[o], o) for o in OUTCOMES))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    state = config._netspec
+    path = config.getoption("netspec_json")
+    if _is_worker(config) or not path:
+        return
+    counts = {o: 0 for o in OUTCOMES}
+    for r in state.results.values():
+        counts[r["outcome"]] += 1
+    impl = dict((state.hello or {}).get("impl", {}))
+    impl["capabilities"] = (state.hello or {}).get("capabilities", [])
+    impl["protocol"] = (state.hello or {}).get("protocol")
+    impl["label"] = state.name
+    doc = {"impl": impl, "results": list(state.results.values()), "summary": counts,
+           "wall_s": round(time.monotonic() - state.t0, 3)}
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)

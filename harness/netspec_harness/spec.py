@@ -1,0 +1,293 @@
+"""Reading spec/ and tracing requirements to the tests that cite them.
+
+A requirement is a fenced block in a Markdown file under spec/, followed by
+its rule in prose (everything up to the next block or heading):
+
+    ```req
+    id: SERVER.LISTEN.EADDRINUSE.1
+    section: server.listen()
+    class: testable
+    node8: code 'EADDRINUSE', syscall 'listen'
+    ```
+    When the address is already in use, ...
+
+Fields: `id`, `section` (a line of spec/sections.txt) and `class` are
+required; `class` is testable, untestable (then `reason` is required) or
+informative. `decided` says how an ambiguity of the source was settled and
+`node8` what Node 8.17 was observed to do. A value may continue on lines
+indented by two spaces.
+
+Tests cite requirements with `@req("ID", ...)` (or `@pytest.mark.req`);
+the citations are read from the test sources without running them.
+"""
+import ast
+import os
+import re
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    tomllib = None
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEC_DIR = os.path.join(ROOT, "spec")
+CONFORMANCE_DIR = os.path.join(ROOT, "conformance")
+EXPECTATIONS_DIR = os.path.join(ROOT, "harness", "expectations")
+
+ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(\.[A-Z0-9_]+)*\.[0-9]+$")
+FIELDS = ("id", "section", "class", "reason", "decided", "node8")
+REQUIRED = ("id", "section", "class")
+CLASSES = ("testable", "untestable", "informative")
+OPEN_FENCE = "```req"
+
+
+class Requirement:
+    def __init__(self, fields, text, path, line):
+        self.id = fields.get("id", "")
+        self.section = fields.get("section", "")
+        self.cls = fields.get("class", "")
+        self.reason = fields.get("reason")
+        self.decided = fields.get("decided")
+        self.node8 = fields.get("node8")
+        self.text = text
+        self.path = path
+        self.line = line
+
+    @property
+    def where(self):
+        return "%s:%d" % (os.path.relpath(self.path, ROOT), self.line)
+
+    def as_json(self, tests):
+        out = {"id": self.id, "section": self.section, "class": self.cls, "tests": tests,
+               "text": self.text, "where": self.where}
+        for key in ("reason", "decided", "node8"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+class Spec:
+    def __init__(self):
+        self.requirements = []   # in file order
+        self.by_id = {}
+        self.sections = []
+        self.errors = []         # "file:line: message"
+
+    def error(self, path, line, message):
+        self.errors.append("%s:%d: %s" % (os.path.relpath(path, ROOT), line, message))
+
+
+def spec_files(spec_dir=SPEC_DIR):
+    out = []
+    for dirpath, dirnames, filenames in os.walk(spec_dir):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".md") and name != "README.md":
+                out.append(os.path.join(dirpath, name))
+    return out
+
+
+def load(spec_dir=SPEC_DIR):
+    """Parse every spec file; problems are collected in Spec.errors."""
+    spec = Spec()
+    sections_path = os.path.join(spec_dir, "sections.txt")
+    try:
+        with open(sections_path, encoding="utf-8") as fh:
+            spec.sections = [l.rstrip("\n") for l in fh if l.strip() and not l.startswith("#")]
+    except OSError as exc:
+        spec.error(sections_path, 0, "cannot read the section list: %s" % exc)
+    for path in spec_files(spec_dir):
+        with open(path, encoding="utf-8") as fh:
+            _parse_file(spec, path, fh.read().split("\n"))
+    return spec
+
+
+def _parse_file(spec, path, lines):
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != OPEN_FENCE:
+            if lines[i].strip().startswith("```req"):
+                spec.error(path, i + 1, "a requirement block opens with exactly ```req")
+            i += 1
+            continue
+        start = i + 1
+        i += 1
+        body = []
+        while i < len(lines) and lines[i].strip() != "```":
+            body.append((i + 1, lines[i]))
+            i += 1
+        if i >= len(lines):
+            spec.error(path, start, "requirement block is not closed with ```")
+            return
+        i += 1
+        text_lines = []
+        while i < len(lines) and not lines[i].strip().startswith(OPEN_FENCE) \
+                and not lines[i].startswith("#"):
+            text_lines.append(lines[i])
+            i += 1
+        fields = _parse_fields(spec, path, body)
+        if fields is None:
+            continue
+        _add(spec, Requirement(fields, "\n".join(text_lines).strip(), path, start))
+
+
+def _parse_fields(spec, path, body):
+    fields, key, ok = {}, None, True
+    for lineno, line in body:
+        if not line.strip():
+            continue
+        if line.startswith("  ") and key:
+            fields[key] += " " + line.strip()
+            continue
+        m = re.match(r"^([a-z0-9]+):\s*(.*)$", line)
+        if not m:
+            spec.error(path, lineno, "expected 'field: value', got %r" % line)
+            ok = False
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key not in FIELDS:
+            spec.error(path, lineno, "unknown field %r (fields: %s)" % (key, ", ".join(FIELDS)))
+            ok = False
+        if key in fields:
+            spec.error(path, lineno, "field %r given twice" % key)
+            ok = False
+        fields[key] = value
+    return fields if ok else None
+
+
+def _add(spec, req):
+    path, line = req.path, req.line
+    for key in REQUIRED:
+        if not getattr(req, "cls" if key == "class" else key):
+            spec.error(path, line, "missing field %r" % key)
+            return
+    if not ID_RE.match(req.id):
+        spec.error(path, line, "malformed id %r: dotted upper-case words ending in a number, "
+                               "e.g. SERVER.LISTEN.EADDRINUSE.1" % req.id)
+        return
+    if req.id in spec.by_id:
+        spec.error(path, line, "duplicate id %s (first at %s)" % (req.id, spec.by_id[req.id].where))
+        return
+    if req.cls not in CLASSES:
+        spec.error(path, line, "%s: class %r is not one of %s" % (req.id, req.cls, ", ".join(CLASSES)))
+    if req.cls == "untestable" and not req.reason:
+        spec.error(path, line, "%s: an untestable requirement needs a reason" % req.id)
+    if spec.sections and req.section not in spec.sections:
+        spec.error(path, line, "%s: section %r is not in spec/sections.txt" % (req.id, req.section))
+    if not req.text:
+        spec.error(path, line, "%s: the rule text after the block is empty" % req.id)
+    spec.requirements.append(req)
+    spec.by_id[req.id] = req
+
+
+# ------------------------------------------------------------ test citations
+def scan_tests(conformance_dir=CONFORMANCE_DIR):
+    """{nodeid: (ids, path, line)} for every test function, from the sources."""
+    tests = {}
+    for dirpath, dirnames, filenames in os.walk(conformance_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+        for name in sorted(filenames):
+            if name.startswith("test_") and name.endswith(".py"):
+                _scan_file(os.path.join(dirpath, name), tests)
+    return tests
+
+
+def _req_ids(decorators):
+    ids = []
+    for dec in decorators:
+        if isinstance(dec, ast.Call):
+            func = dec.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name == "req":
+                ids += [a.value for a in dec.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return ids
+
+
+def _scan_file(path, tests):
+    rel = os.path.relpath(path, ROOT)
+    with open(path, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read(), path)
+    module_ids = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+            module_ids += _req_ids(values)
+
+    def visit(body, prefix, inherited):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                ids = inherited + _req_ids(node.decorator_list)
+                tests["%s::%s%s" % (rel, prefix, node.name)] = (ids, rel, node.lineno)
+            elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+                visit(node.body, prefix + node.name + "::", inherited + _req_ids(node.decorator_list))
+
+    visit(tree.body, "", module_ids)
+
+
+def trace(spec, tests):
+    """{requirement id: [nodeids citing it]}"""
+    cited = {r.id: [] for r in spec.requirements}
+    for nodeid, (ids, _, _) in sorted(tests.items()):
+        for rid in ids:
+            if rid in cited and nodeid not in cited[rid]:
+                cited[rid].append(nodeid)
+    return cited
+
+
+# -------------------------------------------------------------- expectations
+def load_expectations(path):
+    """The entries of one expectations file (a list of dicts)."""
+    if tomllib is None:
+        raise RuntimeError("reading expectations needs Python 3.11 (tomllib)")
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    return data.get("expect", [])
+
+
+EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match"}
+
+
+def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
+    errors = []
+    if not os.path.isdir(exp_dir):
+        return errors
+    for name in sorted(os.listdir(exp_dir)):
+        if not name.endswith(".toml"):
+            continue
+        path = os.path.join(exp_dir, name)
+        rel = os.path.relpath(path, ROOT)
+        try:
+            entries = load_expectations(path)
+        except Exception as exc:  # a malformed file is an error to report, not a crash
+            errors.append("%s: cannot read: %s" % (rel, exc))
+            continue
+        for n, entry in enumerate(entries, 1):
+            where = "%s: entry %d" % (rel, n)
+            missing = [k for k in ("test", "requirement", "observed", "why") if not entry.get(k)]
+            if missing:
+                errors.append("%s: missing %s" % (where, ", ".join(missing)))
+                continue
+            extra = set(entry) - EXPECT_FIELDS
+            if extra:
+                errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
+            test = entry["test"].split("[", 1)[0]
+            if test not in tests:
+                errors.append("%s: no test %s" % (where, entry["test"]))
+            elif entry["requirement"] not in tests[test][0]:
+                errors.append("%s: %s does not cite %s" % (where, test, entry["requirement"]))
+            if entry["requirement"] not in spec.by_id:
+                errors.append("%s: unknown requirement %s" % (where, entry["requirement"]))
+    return errors
+
+
+def check(spec, tests):
+    """Every problem of the spec, the citations and the expectation files."""
+    errors = list(spec.errors)
+    for nodeid, (ids, path, line) in sorted(tests.items()):
+        if not ids:
+            errors.append("%s:%d: %s cites no requirement; add @req(\"ID\")" % (path, line, nodeid))
+        for rid in ids:
+            if rid not in spec.by_id:
+                errors.append("%s:%d: %s cites unknown requirement %s" % (path, line, nodeid, rid))
+    errors += check_expectations(spec, tests)
+    return errors
