@@ -1,0 +1,167 @@
+/*
+ * addr.c - host text to sockaddr, sockaddr to ns_address, Unix paths.
+ */
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "error.h"
+#include "util.h"
+
+/* Parses an IPv6 literal with a "%zone" suffix (getaddrinfo knows zones). */
+static int parse_ip6_zoned(const char *text, int port,
+                           struct sockaddr_storage *ss, socklen_t *len) {
+  struct addrinfo hints, *res = NULL;
+  struct sockaddr_in6 *sin6;
+
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET6;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
+  if (getaddrinfo(text, NULL, &hints, &res) != 0 || res == NULL)
+    return 0;
+  memset(ss, 0, sizeof *ss);
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *len = res->ai_addrlen;
+  freeaddrinfo(res);
+  sin6 = (struct sockaddr_in6 *)ss;
+  sin6->sin6_port = htons((unsigned short)port);
+  return 6;
+}
+
+int ns__addr_parse_ip(const char *text, int port, struct sockaddr_storage *ss,
+                      socklen_t *len) {
+  struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+  memset(ss, 0, sizeof *ss);
+  if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons((unsigned short)port);
+    *len = sizeof *sin;
+    return 4;
+  }
+  if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((unsigned short)port);
+    *len = sizeof *sin6;
+    return 6;
+  }
+  if (strchr(text, '%') != NULL)
+    return parse_ip6_zoned(text, port, ss, len);
+  return 0;
+}
+
+/* Fills *err for a getaddrinfo() failure as Node 8's dnsException() does. */
+static void lookup_error(int gai, int sys_errno, const char *host,
+                         ns_error *err) {
+  switch (gai) {
+  case EAI_NONAME:
+#ifdef EAI_NODATA
+  case EAI_NODATA:
+#endif
+  case EAI_MEMORY:
+    ns__error_lookup(err, "ENOTFOUND", host, 1);
+    return;
+  case EAI_AGAIN:
+    ns__error_lookup(err, "EAI_AGAIN", host, 0);
+    return;
+  case EAI_FAIL:
+    ns__error_lookup(err, "EAI_FAIL", host, 0);
+    return;
+  case EAI_FAMILY:
+    ns__error_lookup(err, "EAI_FAMILY", host, 0);
+    return;
+  case EAI_SERVICE:
+    ns__error_lookup(err, "EAI_SERVICE", host, 0);
+    return;
+  case EAI_SYSTEM:
+    ns__error_lookup(err, ns_errno_code(sys_errno), host, 0);
+    err->errnum = sys_errno;
+    return;
+  default:
+    ns__error_lookup(err, "UNKNOWN", host, 0);
+    return;
+  }
+}
+
+int ns__addr_lookup(const char *host, int port, struct sockaddr_storage *ss,
+                    socklen_t *len, char *ip, size_t ip_size, ns_error *err) {
+  struct addrinfo hints, *res = NULL, *ai, *pick = NULL;
+  ns_address text;
+  int rc;
+
+  if (ns__addr_parse_ip(host, port, ss, len) != 0) {
+    ns__copy_text(ip, ip_size, host);
+    return 0;
+  }
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  rc = getaddrinfo(host, NULL, &hints, &res);
+  if (rc != 0 || res == NULL) {
+    lookup_error(rc != 0 ? rc : EAI_NONAME, errno, host, err);
+    return -1;
+  }
+  for (ai = res; ai != NULL && pick == NULL; ai = ai->ai_next)
+    if (ai->ai_family == AF_INET)
+      pick = ai;
+  for (ai = res; ai != NULL && pick == NULL; ai = ai->ai_next)
+    if (ai->ai_family == AF_INET6)
+      pick = ai;
+  if (pick == NULL) {
+    freeaddrinfo(res);
+    lookup_error(EAI_NONAME, 0, host, err);
+    return -1;
+  }
+  memset(ss, 0, sizeof *ss);
+  memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+  *len = pick->ai_addrlen;
+  freeaddrinfo(res);
+  if (ss->ss_family == AF_INET)
+    ((struct sockaddr_in *)ss)->sin_port = htons((unsigned short)port);
+  else
+    ((struct sockaddr_in6 *)ss)->sin6_port = htons((unsigned short)port);
+  ns__addr_format((const struct sockaddr *)ss, &text);
+  ns__copy_text(ip, ip_size, text.address);
+  return 0;
+}
+
+int ns__addr_format(const struct sockaddr *sa, ns_address *out) {
+  memset(out, 0, sizeof *out);
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+    inet_ntop(AF_INET, &sin->sin_addr, out->address, sizeof out->address);
+    out->family = "IPv4";
+    out->port = ntohs(sin->sin_port);
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+    inet_ntop(AF_INET6, &sin6->sin6_addr, out->address, sizeof out->address);
+    out->family = "IPv6";
+    out->port = ntohs(sin6->sin6_port);
+  } else {
+    out->kind = NS_ADDRESS_NONE;
+    return -1;
+  }
+  out->kind = NS_ADDRESS_INET;
+  return 0;
+}
+
+socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun) {
+  memset(sun, 0, sizeof *sun);
+  sun->sun_family = AF_UNIX;
+  ns__copy_text(sun->sun_path, sizeof sun->sun_path, path);
+  return (socklen_t)sizeof *sun;
+}
+
+void ns__addr_pipe(const char *src, ns_address *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = NS_ADDRESS_PIPE;
+  ns__copy_text(out->address, sizeof out->address, src);
+}

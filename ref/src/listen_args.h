@@ -1,0 +1,32 @@
+/*
+ * listen_args.h - synchronous validation of server.listen() options, with
+ * the errors Node 8 throws. Internal.
+ */
+#ifndef NS_SRC_LISTEN_ARGS_H
+#define NS_SRC_LISTEN_ARGS_H
+
+#include "netspec.h"
+
+/*
+ * Checks `opts` as Node 8's Server.prototype.listen() does before doing
+ * anything. Returns 0 when they are usable, or -1 with *err filled:
+ *   - has_port with port outside 0..65535: RangeError
+ *     '"port" argument must be >= 0 and < 65536';
+ *   - no port and no usable path: Error
+ *     "Invalid listen argument: " + util.inspect(options).
+ */
+int ns__listen_validate(const ns_listen_options *opts, ns_error *err);
+
+/*
+ * Node 8's isPipeName(): non-zero unless JavaScript's Number(path) is a
+ * number >= 0 ("", " 12 ", "0x10", "1e3", "Infinity" and "-0" are not pipe
+ * names; "-1", "abc", "1_0" are).
+ */
+int ns__is_pipe_name(const char *path);
+
+/* Writes util.inspect(options) of the JavaScript object the C options stand
+ * for, e.g. "{ host: '127.0.0.1' }", into buf[size]. */
+void ns__inspect_listen_options(const ns_listen_options *opts, char *buf,
+                                size_t size);
+
+#endif /* NS_SRC_LISTEN_ARGS_H */
