@@ -1,0 +1,51 @@
+/*
+ * main.c - netspec-shim-ref: drives the netspec C reference implementation
+ * for the harness (harness/PROTOCOL.md). Says hello, then runs one libevent
+ * loop that carries both the requests read from stdin and everything the
+ * library does; exits 0 once stdin ends.
+ */
+#include <signal.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "dispatch.h"
+#include "handles.h"
+#include "input.h"
+#include "out.h"
+#include "shim.h"
+
+struct event_base *shim_base;
+
+static void on_eof(void) { event_base_loopbreak(shim_base); }
+
+int main(void) {
+  static const input_handlers handlers = {
+      .line = dispatch_line,
+      .overlong = dispatch_overlong,
+      .eof = on_eof,
+  };
+  int status = 0;
+
+  signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error, not a signal */
+  out_init();
+  if ((shim_base = event_base_new()) == NULL) {
+    fputs("netspec-shim-ref: cannot create the event base\n", stderr);
+    return 1;
+  }
+  out_hello();
+  if (input_start(shim_base, &handlers) != 0) {
+    fputs("netspec-shim-ref: cannot watch stdin\n", stderr);
+    status = 1;
+  } else if (!out_failed()) {
+    event_base_dispatch(shim_base);
+  }
+
+  input_stop();
+  handles_release_all();
+  event_base_free(shim_base);
+  shim_base = NULL;
+  out_cleanup();
+  libevent_global_shutdown();
+  return out_failed() ? 1 : status;
+}
