@@ -90,6 +90,8 @@ def build_parser():
     s.add_argument("--json", action="store_true", help="print {\"requirements\": [{id, section, class, tests}]}")
     s.add_argument("--pending", action="store_true", help="list testable requirements no test cites")
     s.add_argument("--spec-dir", default=specmod.SPEC_DIR, help=argparse.SUPPRESS)
+    s.add_argument("--tests-dir", default=specmod.CONFORMANCE_DIR, help=argparse.SUPPRESS)
+    s.add_argument("--expectations-dir", default=specmod.EXPECTATIONS_DIR, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_spec)
 
     f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
@@ -193,7 +195,7 @@ def _quote(text):
 # ---------------------------------------------------------------------- spec
 def cmd_spec(args):
     spec = specmod.load(args.spec_dir)
-    tests = specmod.scan_tests()
+    tests = specmod.scan_tests(args.tests_dir)
     traced = specmod.trace(spec, tests)
     if args.json:
         print(json.dumps({"requirements": [r.as_json(traced[r.id]) for r in spec.requirements]}, indent=1))
@@ -205,7 +207,7 @@ def cmd_spec(args):
         print("%d of %d testable requirements are cited by no test" % (
             len(pending), sum(1 for r in spec.requirements if r.cls == "testable")))
         return EXIT_OK
-    errors = specmod.check(spec, tests)
+    errors = specmod.check(spec, tests, args.expectations_dir)
     for e in errors:
         print(e)
     by_class = {c: sum(1 for r in spec.requirements if r.cls == c) for c in specmod.CLASSES}

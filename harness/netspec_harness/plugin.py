@@ -234,7 +234,7 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_runtest_logreport(report):
     state = getattr(_CONFIG, "_netspec", None) if _CONFIG else None
-    if state is None or _is_worker(_CONFIG):
+    if state is None or _is_worker(_CONFIG) or not (state.impl or state.shim_cmd):
         return
     props = dict(report.user_properties)
     rec = state.results.setdefault(report.nodeid, {

@@ -280,7 +280,7 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
     return errors
 
 
-def check(spec, tests):
+def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
     """Every problem of the spec, the citations and the expectation files."""
     errors = list(spec.errors)
     for nodeid, (ids, path, line) in sorted(tests.items()):
@@ -289,5 +289,5 @@ def check(spec, tests):
         for rid in ids:
             if rid not in spec.by_id:
                 errors.append("%s:%d: %s cites unknown requirement %s" % (path, line, nodeid, rid))
-    errors += check_expectations(spec, tests)
+    errors += check_expectations(spec, tests, exp_dir)
     return errors

@@ -1,0 +1,106 @@
+"""The runner's and the spec checker's answers to bad input: one line saying
+what to do, and a non-zero exit."""
+import json
+import os
+import subprocess
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NETSPEC = os.path.join(ROOT, "harness", "netspec")
+
+GOOD_BLOCK = """\
+```req
+id: SERVER.X.1
+section: server.listen()
+class: testable
+```
+A rule.
+"""
+
+
+def netspec(*args):
+    return subprocess.run([NETSPEC, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+def make_spec(tmp_path, body, test_source=None):
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "sections.txt").write_text("server.listen()\n")
+    (spec / "a.md").write_text(textwrap.dedent(body))
+    tests = tmp_path / "conformance"
+    tests.mkdir()
+    if test_source:
+        (tests / "test_a.py").write_text(textwrap.dedent(test_source))
+    return ["spec", "--spec-dir", str(spec), "--tests-dir", str(tests), "--expectations-dir", str(tmp_path)]
+
+
+def test_unknown_impl():
+    p = netspec("run", "--impl", "nosuch")
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and "unknown implementation 'nosuch'" in p.stderr and "--shim" in p.stderr
+
+
+def test_missing_shim_command():
+    p = netspec("run", "--shim", "/nonexistent/shim --flag")
+    assert p.returncode == 2
+    assert p.stderr == "netspec: the shim command '/nonexistent/shim' does not exist\n"
+
+
+def test_no_impl_given():
+    p = netspec("run")
+    assert p.returncode == 2 and "--impl NAME" in p.stderr
+
+
+def test_good_spec_passes(tmp_path):
+    p = netspec(*make_spec(tmp_path, GOOD_BLOCK, "@req('SERVER.X.1')\ndef test_x(): pass\n"))
+    assert p.returncode == 0, p.stdout
+    assert "1 requirements (1 testable, 0 untestable, 0 informative); 1 tests cite 1 of them; OK" in p.stdout
+
+
+def test_malformed_id(tmp_path):
+    p = netspec(*make_spec(tmp_path, GOOD_BLOCK.replace("SERVER.X.1", "server.x")))
+    assert p.returncode == 1
+    assert "a.md:1: malformed id 'server.x'" in p.stdout
+
+
+def test_duplicate_id(tmp_path):
+    p = netspec(*make_spec(tmp_path, GOOD_BLOCK + "\n" + GOOD_BLOCK))
+    assert p.returncode == 1 and "a.md:8: duplicate id SERVER.X.1 (first at" in p.stdout
+
+
+def test_malformed_block(tmp_path):
+    bad = GOOD_BLOCK.replace("class: testable", "class testable").replace("section:", "sektion:")
+    p = netspec(*make_spec(tmp_path, bad))
+    assert p.returncode == 1
+    assert "expected 'field: value', got 'class testable'" in p.stdout and "unknown field 'sektion'" in p.stdout
+
+
+def test_untestable_needs_reason_and_section_must_exist(tmp_path):
+    bad = GOOD_BLOCK.replace("testable", "untestable").replace("server.listen()", "server.nosuch()")
+    p = netspec(*make_spec(tmp_path, bad))
+    assert p.returncode == 1
+    assert "needs a reason" in p.stdout and "section 'server.nosuch()' is not in spec/sections.txt" in p.stdout
+
+
+def test_test_citing_unknown_id(tmp_path):
+    p = netspec(*make_spec(tmp_path, GOOD_BLOCK, "@req('SERVER.X.2')\ndef test_x(): pass\n"))
+    assert p.returncode == 1 and "test_x cites unknown requirement SERVER.X.2" in p.stdout
+
+
+def test_spec_json_shape(tmp_path):
+    p = netspec(*(make_spec(tmp_path, GOOD_BLOCK, "@req('SERVER.X.1')\ndef test_x(): pass\n") + ["--json"]))
+    doc = json.loads(p.stdout)
+    (r,) = doc["requirements"]
+    assert (r["id"], r["section"], r["class"]) == ("SERVER.X.1", "server.listen()", "testable")
+    assert r["tests"] == [os.path.relpath(str(tmp_path / "conformance" / "test_a.py"), ROOT) + "::test_x"]
+
+
+def test_pending_lists_uncited_testable(tmp_path):
+    p = netspec(*(make_spec(tmp_path, GOOD_BLOCK) + ["--pending"]))
+    assert p.returncode == 0 and p.stdout.startswith("SERVER.X.1") and "1 of 1 testable" in p.stdout
+
+
+def test_real_spec_is_consistent():
+    p = netspec("spec", "--check")
+    assert p.returncode == 0, p.stdout
