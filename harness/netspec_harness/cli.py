@@ -89,6 +89,13 @@ def build_parser():
                         "unknown ids, and stale expectations (the default action)")
     s.add_argument("--json", action="store_true", help="print {\"requirements\": [{id, section, class, tests}]}")
     s.add_argument("--pending", action="store_true", help="list testable requirements no test cites")
+    s.add_argument("--stats", action="store_true", help="count the requirements per section and per class")
+    s.add_argument("--render", metavar="FILE", help="write the spec as one HTML page, an anchor per id")
+    s.add_argument("--copycheck", action="store_true",
+                   help="fail if more than %d%% of spec/'s word 8-grams occur in the source text"
+                        % round(specmod.COPY_LIMIT * 100))
+    s.add_argument("--source", metavar="PATH", default=specmod.default_source(),
+                   help="the source text for --copycheck (default: %(default)s, or $NETSPEC_SOURCE)")
     s.add_argument("--spec-dir", default=specmod.SPEC_DIR, help=argparse.SUPPRESS)
     s.add_argument("--tests-dir", default=specmod.CONFORMANCE_DIR, help=argparse.SUPPRESS)
     s.add_argument("--expectations-dir", default=specmod.EXPECTATIONS_DIR, help=argparse.SUPPRESS)
@@ -200,6 +207,32 @@ def cmd_spec(args):
     if args.json:
         print(json.dumps({"requirements": [r.as_json(traced[r.id]) for r in spec.requirements]}, indent=1))
         return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
+    if args.render:
+        from .render import render_html
+        os.makedirs(os.path.dirname(os.path.abspath(args.render)), exist_ok=True)
+        with open(args.render, "w", encoding="utf-8") as fh:
+            fh.write(render_html(spec, traced))
+        print("spec: wrote %s (%d requirements)" % (args.render, len(spec.requirements)))
+        return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
+    if args.stats:
+        print("%-52s %5s %5s %5s %5s" % ("section", "all", "test", "untst", "info"))
+        for section in spec.sections:
+            reqs = [r for r in spec.requirements if r.section == section]
+            print("%-52s %5d %5d %5d %5d" % (section[:52], len(reqs), *(
+                sum(1 for r in reqs if r.cls == c) for c in specmod.CLASSES)))
+        print("%-52s %5d %5d %5d %5d" % ("total", len(spec.requirements), *(
+            sum(1 for r in spec.requirements if r.cls == c) for c in specmod.CLASSES)))
+        return EXIT_OK
+    if args.copycheck:
+        if not os.path.exists(args.source):
+            raise UsageError("the source text is not at %s; pass --source PATH or set NETSPEC_SOURCE" % args.source)
+        shared, total, examples = specmod.copy_check(args.source, args.spec_dir)
+        share = shared / total if total else 0.0
+        print("copy check: %d of %d word 8-grams of spec/ also occur in the source (%.2f%%, limit %.0f%%)" % (
+            shared, total, share * 100, specmod.COPY_LIMIT * 100))
+        for ex in examples:
+            print("  shared: " + ex)
+        return EXIT_UNEXPECTED if share > specmod.COPY_LIMIT else EXIT_OK
     if args.pending:
         pending = [r for r in spec.requirements if r.cls == "testable" and not traced[r.id]]
         for r in pending:

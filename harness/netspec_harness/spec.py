@@ -291,3 +291,74 @@ def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
                 errors.append("%s:%d: %s cites unknown requirement %s" % (path, line, nodeid, rid))
     errors += check_expectations(spec, tests, exp_dir)
     return errors
+
+
+# ------------------------------------------------------------------ coverage
+def uncovered_sections(spec):
+    """Sections of the source text that no requirement comes from."""
+    used = {r.section for r in spec.requirements}
+    return [s for s in spec.sections if s not in used]
+
+
+# ---------------------------------------------------------------- copy check
+SOURCE_NAME = "000_a07fbc0f118b2fde.txt"
+NGRAM = 8
+COPY_LIMIT = 0.01   # at most 1 % of spec/'s word 8-grams may also occur in the source
+
+
+def default_source():
+    return os.environ.get("NETSPEC_SOURCE") or os.path.join(os.path.dirname(ROOT), "shared", SOURCE_NAME)
+
+
+# The source text is written in a playful dialect; these undo its commonest
+# spellings so that a de-garbled copy is still recognised as a copy.
+_DIALECT = {
+    "da": "the", "tha": "the", "uh": "a", "iz": "is", "2": "to", "b": "be", "o": "of", "wil": "will",
+    "fawr": "for", "fo": "for", "awn": "on", "an": "and", "wen": "when", "dis": "this", "cayn": "can",
+    "wit": "with", "yn": "in", "dat": "that", "nwt": "not", "bi": "by", "c": "see", "clint": "client",
+    "crispay": "new", "tymeout": "timeout", "lokup": "lookup", "nah": "no", "frm": "from", "onli": "only",
+    "us": "use", "ben": "been", "aftr": "after", "wich": "which", "agen": "again", "hv": "have",
+    "wud": "would", "hola": "call", "alreaday": "already", "alo": "allow", "befo": "before", "mo": "more",
+    "cal": "call", "eror": "error", "erors": "errors", "clas": "class", "dem": "them", "dey": "they",
+    "thru": "through", "evnt": "event", "evnts": "events", "numbr": "number", "tym": "time", "tymes": "times", "iff": "if", "ova": "over",
+}
+
+
+def _word(w):
+    w = re.sub(r"(.)\1+", r"\1", w)
+    w = _DIALECT.get(w, w)
+    w = w.replace("8", "ate") if re.search(r"[a-z]8", w) else w
+    if w.endswith("uh") and len(w) > 3:
+        w = w[:-2] + "er"
+    elif w.endswith("shun") or w.endswith("shuns"):
+        w = w.replace("shun", "tion")
+    elif w.endswith("in") and len(w) > 4:
+        w += "g"
+    elif w.endswith("le") and len(w) > 4:
+        w = w[:-1] + "y"
+    return re.sub(r"(.)\1+", r"\1", w)
+
+
+def _words(text):
+    """Words normalised so that spelling games do not hide a copy: lower case,
+    '$' read as 's', punctuation dropped, doubled letters folded, the
+    dialect's spellings mapped back."""
+    text = text.lower().replace("$", "s").replace("'", "")
+    return [_word(w) for w in re.sub(r"[^a-z0-9]+", " ", text).split()]
+
+
+def ngrams(words, n=NGRAM):
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def copy_check(source_path, spec_dir=SPEC_DIR):
+    """(shared, total, examples): how many of the word 8-grams of spec/'s
+    files occur in the source text too."""
+    with open(source_path, encoding="utf-8", errors="replace") as fh:
+        source = ngrams(_words(fh.read()))
+    ours = set()
+    for path in spec_files(spec_dir):
+        with open(path, encoding="utf-8") as fh:
+            ours |= ngrams(_words(fh.read()))
+    shared = ours & source
+    return len(shared), len(ours), sorted(" ".join(g) for g in shared)[:10]

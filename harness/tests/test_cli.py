@@ -104,3 +104,27 @@ def test_pending_lists_uncited_testable(tmp_path):
 def test_real_spec_is_consistent():
     p = netspec("spec", "--check")
     assert p.returncode == 0, p.stdout
+
+
+def test_copycheck_catches_a_degarbled_copy(tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("Stopsss Da $eRVuh Frm AcCeptiNN cRISpayy conNecSHuNss AN' Keeps exiSTiNG\n"
+                      "connecsHUnS. DiS Funcshun izzz asyNChronouS, Da $erVuh IZ FInalLy cloSedd\n")
+    copied = GOOD_BLOCK.replace("A rule.", "Stops the server from accepting new connections and keeps "
+                                           "existing connections. This function is asynchronous.")
+    p = netspec(*(make_spec(tmp_path, copied) + ["--copycheck", "--source", str(source)]))
+    assert p.returncode == 1 and "also occur in the source" in p.stdout, p.stdout
+    own = GOOD_BLOCK.replace("A rule.", "Once closed, the server takes no further connections; "
+                                        "those it already has stay open until they end.")
+    (tmp_path / "spec" / "a.md").write_text(own)
+    p = netspec("spec", "--spec-dir", str(tmp_path / "spec"), "--copycheck", "--source", str(source))
+    assert p.returncode == 0 and "(0.00%, limit 1%)" in p.stdout, p.stdout
+
+
+def test_render_has_an_anchor_per_requirement(tmp_path):
+    page = tmp_path / "spec.html"
+    p = netspec(*(make_spec(tmp_path, GOOD_BLOCK, "@req('SERVER.X.1')\ndef test_x(): pass\n")
+                  + ["--render", str(page)]))
+    assert p.returncode == 0, p.stdout + p.stderr
+    text = page.read_text()
+    assert 'id="SERVER.X.1"' in text and "test_a.py::test_x" in text and 'id="sec-server-listen"' in text

@@ -1,0 +1,90 @@
+"""The spec as one readable HTML page, with an anchor per requirement id.
+
+    harness/netspec spec --render out/spec.html
+
+Requirements appear under the section of the source text they come from, in
+the source's order; each shows its class, rule, how an ambiguity was decided,
+what Node 8.17 was observed to do, and the tests that cite it. A link to
+`spec.html#SERVER.LISTEN.EADDRINUSE.1` lands on that requirement.
+"""
+import html
+import re
+
+CSS = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.6rem} h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
+code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
+.req{margin:1rem 0;padding:.5rem .8rem;border-left:4px solid #4a7}
+.req.untestable{border-color:#c84} .req.informative{border-color:#88a}
+.req:target{background:#fffbe6}
+.id{font-family:monospace;font-weight:bold;text-decoration:none;color:#222}
+.cls{font-size:.8rem;padding:0 .4em;border-radius:3px;background:#e8f4ec;margin-left:.5em}
+.meta{font-size:.9rem;color:#555;margin:.2rem 0}
+.tests{font-size:.85rem;font-family:monospace;color:#555}
+.toc{columns:2;font-size:.9rem}
+"""
+
+
+def _inline(text):
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+
+
+def _prose(text):
+    parts = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        lines = para.split("\n")
+        if all(l.lstrip().startswith(("- ", "* ")) for l in lines if l.strip()):
+            items = "".join("<li>%s</li>" % _inline(l.lstrip()[2:]) for l in lines if l.strip())
+            parts.append("<ul>%s</ul>" % items)
+        else:
+            parts.append("<p>%s</p>" % _inline(" ".join(l.strip() for l in lines)))
+    return "\n".join(parts)
+
+
+def _anchor(section):
+    return "sec-" + re.sub(r"[^A-Za-z0-9]+", "-", section).strip("-").lower()
+
+
+def render_html(spec, traced, report_href=None):
+    """The page as a string. `report_href`, if given, links each test to the report."""
+    by_section = {}
+    for r in spec.requirements:
+        by_section.setdefault(r.section, []).append(r)
+    counts = {c: sum(1 for r in spec.requirements if r.cls == c) for c in ("testable", "untestable", "informative")}
+    out = ["<!doctype html><html lang=en><meta charset=utf-8><title>netspec requirements</title>",
+           "<style>%s</style>" % CSS, "<h1>netspec: the Node.js 8 <code>net</code> API, requirement by requirement</h1>",
+           "<p>%d requirements: %s. Each has a stable id; tests cite these ids.</p>" % (
+               len(spec.requirements), ", ".join("%d %s" % (n, c) for c, n in counts.items())),
+           "<ul class=toc>"]
+    for section in spec.sections:
+        n = len(by_section.get(section, []))
+        out.append('<li><a href="#%s">%s</a> (%d)</li>' % (_anchor(section), html.escape(section), n))
+    out.append("</ul>")
+    for section in spec.sections:
+        reqs = by_section.get(section, [])
+        out.append('<h2 id="%s">%s</h2>' % (_anchor(section), html.escape(section)))
+        if not reqs:
+            out.append("<p class=meta>No requirement comes from this section.</p>")
+        for r in reqs:
+            out.append('<div class="req %s" id="%s">' % (r.cls, html.escape(r.id)))
+            out.append('<a class=id href="#%s">%s</a><span class=cls>%s</span>' % (
+                html.escape(r.id), html.escape(r.id), r.cls))
+            out.append(_prose(r.text))
+            for label, value in (("Why untestable", r.reason), ("Decided", r.decided),
+                                 ("Observed on Node 8.17", r.node8)):
+                if value:
+                    out.append("<p class=meta><b>%s:</b> %s</p>" % (label, _inline(value)))
+            tests = traced.get(r.id, [])
+            if tests:
+                items = []
+                for t in tests:
+                    name = html.escape(t)
+                    items.append('<a href="%s#%s">%s</a>' % (report_href, name, name) if report_href else name)
+                out.append("<p class=tests>tests: %s</p>" % "<br>".join(items))
+            elif r.cls == "testable":
+                out.append("<p class=tests>tests: none yet</p>")
+            out.append("<p class=meta>%s</p></div>" % html.escape(r.where))
+    out.append("</html>")
+    return "\n".join(out)
