@@ -23,6 +23,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import tempfile
 import time
 
@@ -207,6 +208,44 @@ def impl(request):
     if status != 0:
         pytest.fail("the shim exited with status %s at the end of the test "
                     "(a sanitizer report or an uncaught error)%s" % (status, tail), pytrace=False)
+
+
+@pytest.fixture
+def start_impl(request):
+    """Starts extra shims of the implementation under test, optionally behind
+    a wrapper command (e.g. the `noipv6` fixture); all are ended after the test."""
+    state = request.config._netspec
+    started = []
+
+    def start(prefix=()):
+        try:
+            shim = Shim(list(prefix) + state.argv(), name=state.name)
+        except ShimError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        started.append(shim)
+        return shim
+
+    yield start
+    for shim in started:
+        shim.close()
+        shim.dispose()
+
+
+@pytest.fixture(scope="session")
+def noipv6():
+    """The command that runs a program as if the kernel had no IPv6
+    (fixtures/noipv6), compiled into the cache on first use."""
+    src = os.path.join(impls.ROOT, "fixtures", "noipv6", "noipv6.c")
+    exe = os.path.join(impls.cache_dir(), "bin", "noipv6")
+    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
+        os.makedirs(os.path.dirname(exe), exist_ok=True)
+        tmp = "%s.%d" % (exe, os.getpid())
+        res = subprocess.run(["cc", "-std=c11", "-O1", "-o", tmp, src], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        if res.returncode != 0:
+            pytest.fail("cannot build fixtures/noipv6: %s" % res.stdout, pytrace=False)
+        os.replace(tmp, exe)
+    return exe
 
 
 @pytest.fixture
