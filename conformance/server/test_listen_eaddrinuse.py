@@ -116,3 +116,102 @@ def test_retry_while_still_held_fails_again(impl):
         second = srv.wait("error").args[0]
     assert (second.code, second.port) == ("EADDRINUSE", port)
     assert srv.get("listening") is False
+
+
+# ------------------------------------------------------- holders of other kinds
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1")
+def test_host_omitted_conflicts_with_an_ipv4_wildcard_holder(impl):
+    # The dual-stack '::' covers IPv4 too, so an IPv4-only holder blocks it.
+    with peer.tcp_listener("0.0.0.0") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port)
+    assert (err.code, err.address, err.port) == ("EADDRINUSE", "::", port)
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1")
+def test_host_omitted_conflicts_with_an_ipv4_loopback_holder(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port)
+    assert (err.code, err.address, err.port) == ("EADDRINUSE", "::", port)
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1")
+def test_ipv4_host_conflicts_with_a_dual_stack_holder(impl):
+    with peer.tcp_listener("::", v6only=False) as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert (err.code, err.address, err.port) == ("EADDRINUSE", "127.0.0.1", port)
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ADDRESS.INET.1")
+def test_ipv4_host_is_free_beside_an_ipv6_only_holder(impl):
+    # Not in use: an IPv6-only socket leaves the IPv4 side of the port free.
+    with peer.tcp_listener("::", v6only=True) as holder:
+        port = holder.getsockname()[1]
+        srv = impl.net.createServer()
+        srv.listen(port, "127.0.0.1")
+        srv.wait("listening")
+    assert srv.address() == {"address": "127.0.0.1", "family": "IPv4", "port": port}
+
+
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1")
+def test_two_servers_of_the_implementation(impl):
+    first = impl.net.createServer()
+    first.listen(0, "127.0.0.1")
+    first.wait("listening")
+    port = first.address()["port"]
+    _, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "127.0.0.1", port)
+    assert first.get("listening") is True, "the holder is not disturbed"
+    with peer.connect_tcp("127.0.0.1", port):
+        first.wait("connection")
+
+
+@req("SERVER.LISTEN.EADDRINUSE.1")
+def test_options_form_with_exclusive_fails_the_same_way(impl):
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, {"port": port, "host": "127.0.0.1", "exclusive": True})
+    assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "127.0.0.1", port)
+
+
+# ----------------------------------------------------------------- Unix paths
+@needs("pipe")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.2")
+def test_unix_path_held_by_a_stale_socket_file(impl, sock_dir):
+    # A socket file whose server is gone still occupies the name.
+    path = os.path.join(sock_dir, "stale.sock")
+    peer.unix_listener(path).close()
+    assert os.path.exists(path)
+    _, err, _ = fail_to_listen(impl, path)
+    assert (err.code, err.syscall, err.address) == ("EADDRINUSE", "listen", path)
+
+
+@needs("pipe")
+@req("SERVER.LISTEN.EADDRINUSE.RETRY.1")
+def test_unix_retry_succeeds_once_the_stale_file_is_removed(impl, sock_dir):
+    path = os.path.join(sock_dir, "retry.sock")
+    peer.unix_listener(path).close()
+    srv, err, _ = fail_to_listen(impl, path)
+    assert err.code == "EADDRINUSE"
+    os.unlink(path)                       # what a program does about a stale socket file
+    srv.close()
+    srv.listen(path)
+    srv.wait("listening")
+    assert srv.address() == path
+    with peer.connect_unix(path):
+        srv.wait("connection")
+
+
+@needs("pipe")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.MESSAGE.1")
+def test_unix_error_message(impl, sock_dir):
+    path = os.path.join(sock_dir, "msg.sock")
+    with peer.unix_listener(path):
+        _, err, _ = fail_to_listen(impl, path)
+    assert err.message == "listen EADDRINUSE " + path
