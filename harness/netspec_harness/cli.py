@@ -101,6 +101,16 @@ def build_parser():
     s.add_argument("--expectations-dir", default=specmod.EXPECTATIONS_DIR, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_spec)
 
+    m = sub.add_parser("mutants", help="run the suite against deliberately wrong implementations",
+                       description="Run the suite against each mutant in fixtures/mutants/ (a small "
+                                   "preload patch of Node's net module) and print which tests kill it. "
+                                   "Exit 1 if any mutant survives.")
+    m.add_argument("names", nargs="*", metavar="MUTANT", help="mutant file names (default: all)")
+    m.add_argument("--impl", default="node8", choices=sorted(impls.RUNTIMES),
+                   help="the Node runtime to patch (default: node8)")
+    m.add_argument("-j", metavar="N", default="2", help="run N tests in parallel within each mutant run (default 2)")
+    m.set_defaults(func=cmd_mutants)
+
     f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
                        description="Fetch pinned runtimes (%s) from the npm registry into %s."
                                    % (", ".join(impls.RUNTIMES), impls.cache_dir()))
@@ -249,6 +259,54 @@ def cmd_spec(args):
         len(spec.requirements), ", ".join("%d %s" % (n, c) for c, n in by_class.items()),
         len(tests), cited, "%d problems" % len(errors) if errors else "OK"))
     return EXIT_UNEXPECTED if errors else EXIT_OK
+
+
+# ------------------------------------------------------------------- mutants
+MUTANTS_DIR = os.path.join(ROOT, "fixtures", "mutants")
+
+
+def _behaviour(path):
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("// behaviour:"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def cmd_mutants(args):
+    import shlex
+    import tempfile
+    names = args.names or sorted(n for n in os.listdir(MUTANTS_DIR) if n.endswith(".js"))
+    node = impls.runtime_path(args.impl)
+    py = pick_python()
+    survivors = 0
+    print("%-36s %-11s %s" % ("mutant", "behaviour", "killed by"))
+    for name in names:
+        path = os.path.join(MUTANTS_DIR, name)
+        if not os.path.exists(path):
+            raise UsageError("no mutant %s in fixtures/mutants/" % name)
+        shim = " ".join(shlex.quote(a) for a in (node, "-r", path, impls.NODE_SHIM))
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "r.json")
+            cmd = [py, "-m", "pytest", "--rootdir", ROOT, "-c", os.path.join(ROOT, "pytest.ini"), "-q",
+                   "--shim", shim, "--netspec-json", out, os.path.join(ROOT, "conformance")]
+            if args.j:
+                cmd += ["-n", args.j]
+            # A mutant mostly fails by never emitting what a test waits for: short deadlines
+            # (still ample on loopback) keep the whole run to seconds.
+            env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "harness"), NETSPEC_TIMEOUT_SCALE="0.3")
+            subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if not os.path.exists(out):
+                raise UsageError("the shim did not start with mutant %s; try: %s" % (name, shim))
+            with open(out, encoding="utf-8") as fh:
+                results = json.load(fh)["results"]
+        killers = [r["test"].split("::")[-1] for r in results if r["outcome"] == "failed"]
+        survivors += not killers
+        print("%-36s %-11s %s" % (name, _behaviour(path), (
+            "%d: %s" % (len(killers), ", ".join(killers[:4]) + (", ..." if len(killers) > 4 else ""))
+            if killers else "NOTHING - the mutant survives")))
+    print("mutants: %d killed, %d survived" % (len(names) - survivors, survivors))
+    return EXIT_UNEXPECTED if survivors else EXIT_OK
 
 
 # --------------------------------------------------------------------- fetch
