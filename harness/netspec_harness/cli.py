@@ -76,6 +76,9 @@ def build_parser():
     r.add_argument("--expectations", metavar="FILE",
                    help="expected differences (default: harness/expectations/NAME.toml)")
     r.add_argument("-x", action="store_true", help="stop at the first failure")
+    r.add_argument("--repeat", metavar="N", type=int, default=1,
+                   help="run the selection N times in a row (a flake hunt); stops at the first "
+                        "run with an unexpected outcome and prints the tally")
     r.add_argument("-v", action="count", default=0, help="list each test")
     r.add_argument("-q", action="store_true", help="print less")
     r.add_argument("tests", nargs="*", metavar="TEST",
@@ -194,7 +197,17 @@ def cmd_run(args):
         [os.path.join(ROOT, "conformance")]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(ROOT, "harness") + os.pathsep + env.get("PYTHONPATH", "")
-    code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    if args.repeat < 1:
+        raise UsageError("--repeat needs a count of at least 1")
+    for n in range(1, args.repeat + 1):
+        code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        if args.repeat > 1:
+            print("netspec: run %d of %d: %s" % (n, args.repeat, "clean" if code == 0 else "UNEXPECTED OUTCOMES"),
+                  flush=True)
+        if code != 0:
+            break
+    if args.repeat > 1:
+        print("netspec: %d of %d runs clean" % (n if code == 0 else n - 1, args.repeat))
     if code == 5:
         print("netspec: no test matched the selection (-k, -m, --req or TEST); "
               "see harness/netspec spec --json for the requirement ids", file=sys.stderr)
