@@ -5,6 +5,7 @@ paths the test chose; nothing reaches any other address.
 """
 import contextlib
 import socket
+import struct
 
 from .shim import timeout_scale
 
@@ -64,3 +65,48 @@ def closing_all(*socks):
     finally:
         for s in socks:
             s.close()
+
+
+def accept(listener, timeout=5.0):
+    """The next connection on `listener` (a socket from tcp_listener/unix_listener)."""
+    listener.settimeout(timeout * timeout_scale())
+    conn, _ = listener.accept()
+    conn.settimeout(timeout * timeout_scale())
+    return conn
+
+
+def recv_exactly(sock, n, timeout=5.0):
+    """Exactly n bytes from the peer socket, or fail at the deadline or at EOF."""
+    sock.settimeout(timeout * timeout_scale())
+    chunks, got = [], 0
+    while got < n:
+        chunk = sock.recv(min(65536, n - got))
+        if not chunk:
+            raise AssertionError("EOF after %d of %d bytes" % (got, n))
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def recv_until_eof(sock, timeout=5.0, limit=64 << 20):
+    """Everything the implementation sends until its FIN (fails at the deadline)."""
+    sock.settimeout(timeout * timeout_scale())
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        if sum(map(len, chunks)) > limit:
+            raise AssertionError("more than %d bytes without EOF" % limit)
+
+
+def half_close(sock):
+    """Send our FIN (shutdown(SHUT_WR)) and keep reading."""
+    sock.shutdown(socket.SHUT_WR)
+
+
+def reset(sock):
+    """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()

@@ -149,6 +149,20 @@ class Handle:
         """The names of the events of this handle seen so far, in order."""
         return [e.name for e in self.events()]
 
+    def received(self):
+        """Everything its 'data' events carried so far, joined (bytes, or str
+        after setEncoding; mixed chunks are joined as bytes of their UTF-8)."""
+        chunks = [e.args[0] for e in self.events("data")]
+        if chunks and all(isinstance(c, str) for c in chunks):
+            return "".join(chunks)
+        return b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks)
+
+    def wait_received(self, n, timeout=None):
+        """Waits until its 'data' events have carried at least n bytes/characters."""
+        self._shim.wait_until(lambda: len(self.received()) >= n, timeout,
+                              "%d bytes of 'data' on %s" % (n, self.id))
+        return self.received()
+
 
 class Callback:
     """A function argument: each invocation becomes a callback message."""
@@ -380,6 +394,14 @@ class Shim:
                     self._consumed.add(m.seq)
                     return Event(self, m)
             scanned = len(msgs)
+            if not self._read_some(deadline):
+                raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
+
+    def wait_until(self, predicate, timeout, what):
+        """Reads messages until predicate() holds, or fails at the deadline."""
+        limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
+        deadline = time.monotonic() + limit
+        while not predicate():
             if not self._read_some(deadline):
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
 
