@@ -110,5 +110,8 @@ def split_shim(command):
 
 
 def default_expectations(impl):
-    path = os.path.join(EXPECTATIONS_DIR, "%s.toml" % impl)
-    return path if os.path.exists(path) else None
+    """harness/expectations/IMPL/ (one .toml file per area) or IMPL.toml, if present."""
+    for path in (os.path.join(EXPECTATIONS_DIR, impl), os.path.join(EXPECTATIONS_DIR, "%s.toml" % impl)):
+        if os.path.exists(path):
+            return path
+    return None

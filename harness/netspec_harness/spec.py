@@ -235,13 +235,22 @@ def trace(spec, tests):
 
 
 # -------------------------------------------------------------- expectations
+def expectation_files(path):
+    """`path` itself, or the .toml files below it when it is a directory."""
+    if not os.path.isdir(path):
+        return [path]
+    return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n.endswith(".toml"))
+
+
 def load_expectations(path):
-    """The entries of one expectations file (a list of dicts)."""
+    """The entries of an expectations file, or of every file in a directory."""
     if tomllib is None:
         raise RuntimeError("reading expectations needs Python 3.11 (tomllib)")
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    return data.get("expect", [])
+    entries = []
+    for name in expectation_files(path):
+        with open(name, "rb") as fh:
+            entries += tomllib.load(fh).get("expect", [])
+    return entries
 
 
 EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match"}
@@ -251,10 +260,7 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
     errors = []
     if not os.path.isdir(exp_dir):
         return errors
-    for name in sorted(os.listdir(exp_dir)):
-        if not name.endswith(".toml"):
-            continue
-        path = os.path.join(exp_dir, name)
+    for path in expectation_files(exp_dir):
         rel = os.path.relpath(path, ROOT)
         try:
             entries = load_expectations(path)
