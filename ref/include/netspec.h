@@ -87,19 +87,289 @@ typedef struct ns_address {
   int port;
 } ns_address;
 
+/* -------------------------------------------------------------- the loop */
+
+/**
+ * Like Node's event loop, a libevent loop run with ns_run() lasts while a
+ * "ref'd" handle is alive: a socket that is connecting or connected and not
+ * unref'd (ns_socket_unref()), a listening server, or a pending next-tick
+ * emission. Handles that were unref'd do not keep it running (their events
+ * are still delivered while it runs). A C user runs:
+ *
+ *     ns_run(base);            // returns when only unref'd handles remain
+ *     ... free handles ...
+ *     ns_base_cleanup(base);   // the library's per-base state (DNS)
+ *     event_base_free(base);
+ *
+ * Plain event_base_dispatch() also works but does not know about unref'd
+ * handles (it runs while any event is registered).
+ * The per-base bookkeeping is not thread-safe: use one base per thread and
+ * call the library for a base only from its thread.
+ */
+
+/** Runs `base` until no ref'd handle nor pending emission remains, or until
+ *  event_base_loopbreak()/loopexit(). Returns 0, or -1 on a libevent
+ *  error. */
+int ns_run(struct event_base *base);
+
+/** Number of ref'd handles (and pending emissions) on `base` right now. */
+int ns_base_refs(struct event_base *base);
+
+/**
+ * Host name resolution (socket connect with a host name) uses libevent's
+ * evdns, never the system resolver: names are looked up in a hosts file
+ * ("/etc/hosts" unless set here) and, only if one is configured here, on
+ * one DNS name server. Without a name server a name missing from the hosts
+ * file fails with ENOTFOUND. Call before the first lookup on `base`.
+ * `hosts_path` NULL keeps "/etc/hosts"; `nameserver` is "IP" or "IP:PORT"
+ * or NULL for none. Returns 0, or -1 (bad nameserver text, no memory).
+ */
+int ns_dns_configure(struct event_base *base, const char *hosts_path,
+                     const char *nameserver);
+
+/** Releases what the library keeps for `base` (its DNS resolver). Call
+ *  after every handle on `base` was freed, before event_base_free(). */
+void ns_base_cleanup(struct event_base *base);
+
 /* ----------------------------------------------------------------- sockets */
 
+/**
+ * A stream socket: net.Socket. TCP (IPv4/IPv6) or a Unix domain socket.
+ *
+ * Lifetime and ownership
+ *   - The library owns every socket. It releases the memory after it has
+ *     delivered the socket's NS_SOCKET_CLOSE event (once the callback has
+ *     returned), or when the socket is destroyed before it ever had a
+ *     descriptor (Node emits no 'close' then), or when ns_socket_free() is
+ *     called, or when the server that accepted it is freed.
+ *   - A user who wants to keep using the pointer after that (to read
+ *     properties after 'close', as Node allows) takes a hold with
+ *     ns_socket_hold() and drops it with ns_socket_release(): the memory
+ *     stays until the last hold is dropped. Every call is safe on a closed
+ *     socket that is still held: methods then fail or do nothing as Node's
+ *     would on a destroyed socket.
+ *   - Accepted sockets arrive in NS_SERVER_CONNECTION with no callback set:
+ *     call ns_socket_set_callback() from the connection event to receive
+ *     their events.
+ *
+ * Events (ns_socket_event_type), in Node 8's order, never from inside the
+ * call that caused them except where a function says so:
+ *   lookup (a host name was resolved, or failed), connect, data, end (the
+ *   peer sent FIN and every byte was delivered), drain (the write queue
+ *   emptied after a write returned 0), timeout (idle for the time set by
+ *   ns_socket_set_timeout; the socket stays open), error (followed by
+ *   close with had_error 1, except for the synchronous write-after-end
+ *   errors), close (the descriptor is closed; the last event).
+ */
 typedef struct ns_socket ns_socket;
 
-/** Reads `socket.remoteAddress`, `remoteFamily` and `remotePort` into *out.
- *  Returns 0, or -1 (kind NS_ADDRESS_NONE) when the socket has no peer. */
-int ns_socket_remote(const ns_socket *sock, ns_address *out);
+typedef enum ns_socket_event_type {
+  NS_SOCKET_LOOKUP = 1, /* `error` NULL: `address`, `family`, `host` set;
+                           else `error` and `host` */
+  NS_SOCKET_CONNECT,    /* connected */
+  NS_SOCKET_DATA,       /* `data`/`len`: bytes, or UTF-8 text (`is_text`)
+                           once an encoding is set */
+  NS_SOCKET_END,        /* the peer ended its side */
+  NS_SOCKET_DRAIN,      /* the write queue emptied */
+  NS_SOCKET_TIMEOUT,    /* idle timeout */
+  NS_SOCKET_ERROR,      /* `error` */
+  NS_SOCKET_CLOSE       /* `had_error`: closed because of an error */
+} ns_socket_event_type;
 
-/** Destroys the socket at once: closes its descriptor. Its server's
- *  connection count drops (and the server's pending 'close' may follow on a
- *  later iteration). The memory is released by the library: do not use
- *  `sock` after this call. Safe to call from the 'connection' event. */
-void ns_socket_destroy(ns_socket *sock);
+/** One socket event; every pointer is valid during the callback only. */
+typedef struct ns_socket_event {
+  ns_socket_event_type type;
+  const ns_error *error;
+  const char *data;
+  size_t len;
+  int is_text;
+  int had_error;
+  const char *address; /* LOOKUP: the IP text */
+  int family;          /* LOOKUP: 4 or 6 */
+  const char *host;    /* LOOKUP: the name looked up */
+} ns_socket_event;
+
+typedef void (*ns_socket_cb)(ns_socket *sock, const ns_socket_event *ev,
+                             void *arg);
+
+/** Called once a write's bytes were handed to the kernel (`err` NULL), or
+ *  with the error that failed it; see ns_socket_write(). */
+typedef void (*ns_write_cb)(ns_socket *sock, const ns_error *err, void *arg);
+
+/** Options of new net.Socket(). Zero-initialise for Node's defaults. */
+typedef struct ns_socket_options {
+  int allow_half_open; /* stay writable after the peer's FIN until end() */
+  int has_fd;          /* wrap `fd`, an existing connected stream socket */
+  int fd;              /* the library takes ownership of it */
+  int not_readable;    /* with has_fd: Node's readable: false */
+  int not_writable;    /* with has_fd: Node's writable: false */
+} ns_socket_options;
+
+/**
+ * Creates a socket on `base` (which must outlive it). `opts` NULL for the
+ * defaults. Without has_fd the socket has no descriptor until
+ * ns_socket_connect(). With has_fd the descriptor (TCP or Unix stream) is
+ * made non-blocking and the socket starts reading at once. Returns NULL
+ * when out of memory, or (has_fd) when `fd` is not a stream socket, with
+ * *err (if non-NULL) filled. Emits nothing. See "Lifetime" above: a socket
+ * that is never connected must be destroyed or freed by the user.
+ */
+ns_socket *ns_socket_new(struct event_base *base,
+                         const ns_socket_options *opts, ns_socket_cb cb,
+                         void *arg, ns_error *err);
+
+/** Sets (or replaces) the event callback. */
+void ns_socket_set_callback(ns_socket *sock, ns_socket_cb cb, void *arg);
+
+/** Keeps the memory of `sock` until the matching ns_socket_release(). */
+void ns_socket_hold(ns_socket *sock);
+/** Drops a hold; may release the memory (do not use `sock` after). */
+void ns_socket_release(ns_socket *sock);
+
+/** What to connect to: socket.connect(options). Zero-initialise. */
+typedef struct ns_connect_options {
+  const char *path;          /* a Unix socket path: wins when set */
+  const char *host;          /* NULL or "": "localhost" */
+  int port;                  /* 0..65535 */
+  const char *local_address; /* NULL, or an IP literal to bind to */
+  int local_port;            /* 0: any */
+  int family;                /* 0, 4 or 6: lookup family */
+} ns_connect_options;
+
+/**
+ * Connects, like socket.connect(options). Validates first, as Node 8
+ * throws: port outside 0..65535 (RangeError '"port" option should be >= 0
+ * and < 65536: P'), local_address not an IP (TypeError '"localAddress"
+ * option must be a valid IP: X'), a socket already connecting or connected
+ * (Error "Socket is already connected"; Node would silently misbehave).
+ * Returns -1 with *err then, nothing emitted. Otherwise returns 0 and the
+ * socket is `connecting`: an IP literal is connected to on the next tick; a
+ * name is resolved first (NS_SOCKET_LOOKUP, even on failure); a path is
+ * connected to at once. The outcome is NS_SOCKET_CONNECT, or NS_SOCKET_ERROR
+ * ("connect ECONNREFUSED 127.0.0.1:80", syscall "connect", address, port;
+ * "bind ..." for a failed local bind; a lookup error with host:port added)
+ * then NS_SOCKET_CLOSE. A destroyed socket can connect again, as in Node.
+ */
+int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
+                      ns_error *err);
+
+/**
+ * socket.write(data): queues `len` bytes (copied) and returns 1 while the
+ * queued bytes (this write included) stay below the high-water mark (16 KiB,
+ * Node's default), else 0, and NS_SOCKET_DRAIN follows once the queue has
+ * emptied. `cb` (may be NULL) is called with `arg` on a later tick once the
+ * bytes were handed to the kernel (writes made while connecting wait for
+ * the connection). If the socket is destroyed first, callbacks of writes
+ * not yet handed to the kernel are never called (as in Node): `arg` stays
+ * the caller's to free. Write failures destroy the socket: `cb` gets the
+ * error ("write EPIPE", syscall "write"), then NS_SOCKET_ERROR, then
+ * NS_SOCKET_CLOSE.
+ * As in Node 8, misuse is reported by an NS_SOCKET_ERROR emitted
+ * synchronously, during this call, and `cb` gets the same error on the
+ * next tick; nothing is queued:
+ *   - after ns_socket_end(): Error "write after end"; returns 0;
+ *   - after the peer's FIN with allow_half_open off: Error "This socket has
+ *     been ended by the other party", code "EPIPE"; returns -1 (Node
+ *     returns undefined);
+ *   - on a destroyed socket: Error "This socket is closed"; the socket
+ *     stays destroyed; returns 1 or 0 as above.
+ */
+int ns_socket_write(ns_socket *sock, const void *data, size_t len,
+                    ns_write_cb cb, void *arg);
+
+/**
+ * socket.end([data][, cb]): writes `data` (if len > 0, as ns_socket_write
+ * would) then ends the writable side: once every queued byte is written,
+ * shutdown(SHUT_WR) (the peer sees FIN), or, when the peer has already
+ * ended, the socket is destroyed (NS_SOCKET_CLOSE). `cb` (may be NULL) is
+ * called once everything was written and the side shut down (Node's
+ * 'finish'). Calling it again does nothing (with data: "write after end").
+ */
+void ns_socket_end(ns_socket *sock, const void *data, size_t len,
+                   ns_write_cb cb, void *arg);
+
+/**
+ * socket.destroy([err]): closes the descriptor at once (queued writes are
+ * dropped, reading stops). Emits, on later ticks, NS_SOCKET_ERROR with a
+ * copy of `err` if non-NULL, then NS_SOCKET_CLOSE (had_error = err != NULL)
+ * if the socket had a descriptor. On an already destroyed socket only the
+ * error (if any, and if no error was emitted before) is emitted. Safe from
+ * any callback. Does not free the memory (see Lifetime).
+ */
+void ns_socket_destroy(ns_socket *sock, const ns_error *err);
+
+/** Destroys silently (no events; pending emissions and callbacks dropped)
+ *  and gives up the library's ownership: the memory is released now, or
+ *  when the last hold is dropped. */
+void ns_socket_free(ns_socket *sock);
+
+/** socket.pause(): stops emitting NS_SOCKET_DATA. Like Node 8, reading
+ *  continues until 16 KiB are buffered, then stops. */
+void ns_socket_pause(ns_socket *sock);
+/** socket.resume(): emits the buffered data on the next tick and reads
+ *  again. */
+void ns_socket_resume(ns_socket *sock);
+/** Non-zero while paused (socket.isPaused()). */
+int ns_socket_is_paused(const ns_socket *sock);
+
+/**
+ * socket.setEncoding(enc): from now on NS_SOCKET_DATA carries text (UTF-8,
+ * is_text 1), decoded incrementally (a character split across reads is
+ * emitted whole). `enc` NULL is "utf8". Accepts Node's names, any case:
+ * "utf8"/"utf-8", "hex", "base64", "latin1"/"binary", "ascii",
+ * "utf16le"/"utf-16le"/"ucs2"/"ucs-2". Returns 0, or -1 with *err ("Unknown
+ * encoding: X") for any other name.
+ */
+int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err);
+
+/**
+ * socket.setTimeout(ms): emits NS_SOCKET_TIMEOUT after `ms` milliseconds
+ * without reads or writes (once per idle period; the socket stays open).
+ * 0 disables. Values above 2147483647 are capped to it. Returns 0, or -1
+ * with *err for a negative ms (RangeError).
+ */
+int ns_socket_set_timeout(ns_socket *sock, double ms, ns_error *err);
+
+/** socket.setNoDelay(enable): TCP_NODELAY (Node: enable defaults to
+ *  true). Before the connection exists it applies once connected. */
+void ns_socket_set_no_delay(ns_socket *sock, int enable);
+
+/** socket.setKeepAlive(enable, initial_delay_ms): SO_KEEPALIVE and, when
+ *  enabling, TCP_KEEPIDLE of initial_delay_ms / 1000 seconds (if > 0).
+ *  Before the connection exists it applies once connected. */
+void ns_socket_set_keep_alive(ns_socket *sock, int enable,
+                              double initial_delay_ms);
+
+/** socket.ref() / socket.unref(): whether this socket keeps ns_run()
+ *  running. Default ref'd. */
+void ns_socket_ref(ns_socket *sock);
+void ns_socket_unref(ns_socket *sock);
+
+/** Properties. */
+typedef struct ns_socket_info {
+  int connecting;      /* socket.connecting */
+  int destroyed;       /* socket.destroyed */
+  int readable;        /* socket.readable */
+  int writable;        /* socket.writable */
+  int has_handle;      /* a descriptor exists (or is being connected) */
+  size_t buffer_size;  /* socket.bufferSize (meaningful with has_handle) */
+  unsigned long long bytes_read;
+  unsigned long long bytes_written;
+} ns_socket_info;
+
+/** Fills *out with the socket's state (valid on any held socket). */
+void ns_socket_info_get(const ns_socket *sock, ns_socket_info *out);
+
+/** Reads `socket.remoteAddress`, `remoteFamily` and `remotePort` into *out.
+ *  Returns 0, or -1 (kind NS_ADDRESS_NONE: Node's undefined) when the
+ *  socket has no peer. Like Node, the peer is remembered once read, and
+ *  then still answered after close. */
+int ns_socket_remote(ns_socket *sock, ns_address *out);
+
+/** socket.address() (and localAddress/localPort): the local address of a
+ *  TCP socket with a descriptor. Returns 0, or -1 (kind NS_ADDRESS_NONE:
+ *  Node's {}) when there is none (no descriptor, or a Unix socket). */
+int ns_socket_address(ns_socket *sock, ns_address *out);
 
 /* ----------------------------------------------------------------- servers */
 

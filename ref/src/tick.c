@@ -78,3 +78,12 @@ void ns__tick_cancel_all(ns__tick_list *list) {
     free(t);
   }
 }
+
+int ns__tick_pending_other(const ns__tick_list *list, ns__tick_fn fn) {
+  const ns__tick *t;
+
+  for (t = list->head; t != NULL; t = t->next)
+    if (t->fn != fn)
+      return 1;
+  return 0;
+}

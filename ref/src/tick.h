@@ -42,6 +42,9 @@ void *ns__tick_post(struct event_base *base, ns__tick_list *list,
 int ns__tick_post0(struct event_base *base, ns__tick_list *list,
                    ns__tick_fn fn, void *owner);
 
+/* Non-zero when `list` holds a pending job whose function is not `fn`. */
+int ns__tick_pending_other(const ns__tick_list *list, ns__tick_fn fn);
+
 /* Cancels and releases every pending job of `list`. */
 void ns__tick_cancel_all(ns__tick_list *list);
 
