@@ -95,7 +95,7 @@ def build_parser():
     s.add_argument("--stats", action="store_true", help="count the requirements per section and per class")
     s.add_argument("--render", metavar="FILE", help="write the spec as one HTML page, an anchor per id")
     s.add_argument("--copycheck", action="store_true",
-                   help="fail if more than %d%% of spec/'s word 8-grams occur in the source text"
+                   help="fail if more than %d%%%% of spec/'s word 8-grams occur in the source text"
                         % round(specmod.COPY_LIMIT * 100))
     s.add_argument("--source", metavar="PATH", default=specmod.default_source(),
                    help="the source text for --copycheck (default: %(default)s, or $NETSPEC_SOURCE)")

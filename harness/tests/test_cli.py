@@ -128,3 +128,9 @@ def test_render_has_an_anchor_per_requirement(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     text = page.read_text()
     assert 'id="SERVER.X.1"' in text and "test_a.py::test_x" in text and 'id="sec-server-listen"' in text
+
+
+def test_every_help_page_renders():
+    for args in ([], ["run"], ["spec"], ["mutants"], ["fetch"]):
+        p = netspec(*args, "--help")
+        assert p.returncode == 0 and "usage: netspec" in p.stdout, (args, p.stderr)
