@@ -213,13 +213,15 @@ def impl(request):
 @pytest.fixture
 def start_impl(request):
     """Starts extra shims of the implementation under test, optionally behind
-    a wrapper command (e.g. the `noipv6` fixture); all are ended after the test."""
+    a wrapper command (e.g. the `noipv6` fixture) or inheriting descriptors of
+    the test (`pass_fds`, same numbers in the shim, e.g. for listen({fd}));
+    all are ended after the test."""
     state = request.config._netspec
     started = []
 
-    def start(prefix=()):
+    def start(prefix=(), pass_fds=()):
         try:
-            shim = Shim(list(prefix) + state.argv(), name=state.name)
+            shim = Shim(list(prefix) + state.argv(), name=state.name, pass_fds=pass_fds)
         except ShimError as exc:
             pytest.fail(str(exc), pytrace=False)
         started.append(shim)

@@ -191,7 +191,7 @@ class Callback:
 class Shim:
     """One running shim process."""
 
-    def __init__(self, argv, env=None, cwd=None, name="shim"):
+    def __init__(self, argv, env=None, cwd=None, name="shim", pass_fds=()):
         self.argv = argv
         self.name = name
         self.hello = None
@@ -210,7 +210,7 @@ class Shim:
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=self._stderr, env=env, cwd=cwd, start_new_session=True)
+                stderr=self._stderr, env=env, cwd=cwd, start_new_session=True, pass_fds=tuple(pass_fds))
         except OSError as exc:
             self._stderr.close()
             raise ShimCrashed("cannot start shim %r: %s" % (" ".join(argv), exc)) from None
@@ -357,6 +357,18 @@ class Shim:
     def set(self, target, prop, value):
         msg = self.request("set", target=target, prop=prop, value=encode(value))
         return self._value(msg, "%s.%s = %r" % (target, prop, value))
+
+    def detach(self):
+        """Let the process exit once nothing ref'd is left (op `detach`);
+        `exited(timeout)` then tells whether it did."""
+        self.request("detach")
+
+    def exited(self, timeout=None):
+        """The exit status once the process has exited, None if still alive at the deadline."""
+        try:
+            return self.proc.wait(timeout=(timeout or DEFAULT_WAIT_S) * timeout_scale())
+        except subprocess.TimeoutExpired:
+            return None
 
     def callback(self, label=None):
         name = "%s#%d" % (label or "cb", self._next_cb)

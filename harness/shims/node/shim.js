@@ -221,6 +221,10 @@ function prepare(req) {
       const value = decode(req.value);
       return () => { obj[prop] = value; };
     }
+    case 'detach':
+      // Stop holding the process open: after this response stdin is no longer read, so the
+      // process exits once the implementation has nothing ref'd left (server.unref() etc.).
+      return () => { detachAfterResponse = true; };
     default:
       throw new BadRequest('EBADOP', 'unknown op ' + JSON.stringify(req.op));
   }
@@ -251,10 +255,16 @@ function handleLine(line) {
       : { id: req.id, status: 'ok', value: encode(result) };
   } catch (e) {
     if (e instanceof BadRequest) return badRequest(req.id, e.code, e.message);
-    return badRequest(req.id, 'EBADARGS', 'shim error: ' + ((e && e.message) || e));
+    return badRequest(req.id, 'EINTERNAL', 'shim error: ' + ((e && e.message) || e));
   }
   send('response', fields);
+  if (detachAfterResponse) {
+    process.stdin.pause();
+    if (process.stdin.unref) process.stdin.unref();
+  }
 }
+
+let detachAfterResponse = false;
 
 // ---------------------------------------------------------------------------------------------
 // Start: hello first, then requests line by line until stdin ends.
@@ -273,7 +283,7 @@ writeLine({
   type: 'hello',
   protocol: 1,
   impl: { name: rt.name, version: rt.version, runtime: rt.name },
-  capabilities: ['tcp', 'ipv6', 'pipe'],
+  capabilities: ['tcp', 'ipv6', 'pipe', 'detach'],
 });
 
 let pending = '';
