@@ -289,6 +289,8 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
 def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
     """Every problem of the spec, the citations and the expectation files."""
     errors = list(spec.errors)
+    if spec.requirements:
+        errors += ["spec/sections.txt: no requirement comes from section %r" % s for s in uncovered_sections(spec)]
     for nodeid, (ids, path, line) in sorted(tests.items()):
         if not ids:
             errors.append("%s:%d: %s cites no requirement; add @req(\"ID\")" % (path, line, nodeid))

@@ -134,3 +134,10 @@ def test_every_help_page_renders():
     for args in ([], ["run"], ["spec"], ["mutants"], ["fetch"]):
         p = netspec(*args, "--help")
         assert p.returncode == 0 and "usage: netspec" in p.stdout, (args, p.stderr)
+
+
+def test_every_section_needs_a_requirement(tmp_path):
+    args = make_spec(tmp_path, GOOD_BLOCK)
+    (tmp_path / "spec" / "sections.txt").write_text("server.listen()\nserver.close([callback])\n")
+    p = netspec(*args)
+    assert p.returncode == 1 and "no requirement comes from section 'server.close([callback])'" in p.stdout

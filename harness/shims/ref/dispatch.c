@@ -162,6 +162,13 @@ static void op_get(const request *rq, reply *r) {
     return;
   }
   if ((p = find_prop(cls, name)) == NULL || p->get == NULL) {
+    if (find_method(cls, name) != NULL) { /* a method read as a value */
+      jw_object_begin(&r->value);
+      jw_key(&r->value, "$opaque");
+      jw_string(&r->value, "Function");
+      jw_object_end(&r->value);
+      return;
+    }
     reply_bad(r, "ENOPROP", "%s has no property '%.*s'", cls->name,
               SHIM_NAME_ECHO, name->str);
     return;

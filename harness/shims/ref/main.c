@@ -43,6 +43,7 @@ int main(void) {
 
   input_stop();
   handles_release_all();
+  ns_base_cleanup(shim_base);
   event_base_free(shim_base);
   shim_base = NULL;
   out_cleanup();

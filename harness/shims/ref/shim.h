@@ -75,5 +75,6 @@ extern const class_def socket_class;
 /* Shared between classes. */
 void server_create(call *c); /* net.createServer / new net.Server */
 struct handle *socket_register(ns_socket *sock);
+void socket_create_connection(call *c); /* net.connect / createConnection */
 
 #endif

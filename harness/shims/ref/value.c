@@ -233,7 +233,9 @@ void val_write_error(json_writer *w, const ns_error *e) {
     jw_key(w, "code");
     jw_string(w, code);
   }
-  if (e->errnum != 0) {
+  /* Node 8 also sets errno to the code string for lookup errors. */
+  if (e->errnum != 0 ||
+      (code != NULL && e->syscall != NULL && strcmp(e->syscall, "getaddrinfo") == 0)) {
     jw_key(w, "errno");
     jw_string(w, code);
   }
