@@ -75,3 +75,69 @@ def test_address_is_null_before_listen_and_after_close(impl):
     assert srv.address() is None
     srv.wait("close")
     assert srv.address() is None
+
+
+@req("SERVER.CLOSE.STOPS_ACCEPTING.1", "SERVER.CLOSE.KEEPS_CONNECTIONS.1")
+def test_no_connection_is_taken_once_close_returned(impl):
+    srv, port = listening_server(impl)
+    first = peer.connect_tcp("127.0.0.1", port)
+    conn = srv.wait("connection").args[0]
+    assert srv.close() is srv
+    with pytest.raises(ConnectionRefusedError):      # refused straight after close() returned
+        peer.connect_tcp("127.0.0.1", port).close()
+    first.sendall(b"still")                           # the accepted connection stays usable
+    assert conn.wait_received(5) == b"still"
+    conn.write("yes")
+    assert peer.recv_exactly(first, 3) == b"yes"
+    assert srv.names() == ["listening", "connection"], "no 'connection' and no 'close' yet"
+    conn.destroy()
+    srv.wait("close")
+    first.close()
+    assert srv.names() == ["listening", "connection", "close"]
+
+
+@req("SERVER.CLOSE.EVENT.2", "SERVER.CLOSE.CALLBACK.1")
+def test_close_listeners_get_no_arguments(impl):
+    srv, _ = listening_server(impl)
+    cb = impl.callback("close")
+    srv.close(cb)
+    assert srv.wait("close").args == []
+    assert cb.wait().args == []
+
+
+@req("SERVER.CLOSE.EVENT.3", "SERVER.CLOSE.KEEPS_CONNECTIONS.1", "SERVER.CLOSE.CALLBACK.1")
+@pytest.mark.parametrize("ender", ["peer", "program"])
+def test_close_comes_after_the_last_connection_ends_before_its_socket_closes(impl, ender):
+    srv, port = listening_server(impl)
+    client = peer.connect_tcp("127.0.0.1", port)
+    conn = srv.wait("connection").args[0]
+    cb = impl.callback("close")
+    srv.close(cb)
+    conn.get("readable")                              # a round trip: nothing closes yet
+    assert "close" not in srv.names()
+    if ender == "peer":
+        client.close()                                # the peer ends the last connection
+        end = conn.wait("end")
+    else:
+        conn.destroy()
+    server_closed = srv.wait("close")
+    called = cb.wait()
+    socket_closed = conn.wait("close")
+    if ender == "peer":
+        assert end.seq < server_closed.seq
+    assert server_closed.seq < called.seq
+    assert server_closed.seq < socket_closed.seq, "the server's 'close' precedes the socket's own"
+    assert all(a is None or a is UNDEFINED for a in called.args)
+    client.close()
+
+
+@req("SERVER.CLOSE.CALLBACK.2", "SERVER.CLOSE.RETURNS.1")
+@pytest.mark.parametrize("arg", ["x", 5, {"not": "a function"}], ids=["string", "number", "object"])
+def test_a_close_argument_that_is_no_function_is_ignored(impl, arg):
+    srv, port = listening_server(impl)
+    assert srv.close(arg) is srv
+    assert srv.wait("close").args == []
+    with pytest.raises(ConnectionRefusedError):
+        peer.connect_tcp("127.0.0.1", port).close()
+    assert srv.get("listening") is False
+    assert srv.names() == ["listening", "close"]

@@ -5,6 +5,7 @@ server under test tries to listen on the same address and must fail with
 EADDRINUSE through its 'error' event.
 """
 import os
+import socket
 
 from netspec_harness import needs, peer, req
 
@@ -147,11 +148,30 @@ def test_ipv4_host_conflicts_with_a_dual_stack_holder(impl):
     assert (err.code, err.address, err.port) == ("EADDRINUSE", "127.0.0.1", port)
 
 
+def ipv6_only_holder_of_a_port_free_on_ipv4():
+    """An IPv6-only holder of a port whose IPv4 side nothing else uses right now.
+    (The IPv6 port is chosen without regard to IPv4: there, another test's
+    client may hold it, or its connection linger in TIME_WAIT, and a bind to
+    127.0.0.1 would fail for that reason, not because of the holder.)"""
+    for _ in range(50):
+        holder = peer.tcp_listener("::", v6only=True)
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", holder.getsockname()[1]))
+            return holder
+        except OSError:
+            holder.close()
+        finally:
+            probe.close()
+    raise AssertionError("no port whose IPv4 side is free")
+
+
 @needs("ipv6")
 @req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ADDRESS.INET.1")
 def test_ipv4_host_is_free_beside_an_ipv6_only_holder(impl):
     # Not in use: an IPv6-only socket leaves the IPv4 side of the port free.
-    with peer.tcp_listener("::", v6only=True) as holder:
+    with ipv6_only_holder_of_a_port_free_on_ipv4() as holder:
         port = holder.getsockname()[1]
         srv = impl.net.createServer()
         srv.listen(port, "127.0.0.1")

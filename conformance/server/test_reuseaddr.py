@@ -1,0 +1,41 @@
+"""SO_REUSEADDR: a TCP server listens again on a port whose old connection is in TIME_WAIT.
+
+The server's own end closes first (destroy()), so the TIME_WAIT is on the
+server's side of the port, which is what a bind without SO_REUSEADDR trips on.
+"""
+import subprocess
+
+from netspec_harness import peer, req
+
+
+def time_wait_on(port):
+    """The TIME_WAIT connections whose local end is 127.0.0.1:port (`ss -tan state time-wait`:
+    Recv-Q, Send-Q, local address, peer address)."""
+    out = subprocess.run(["ss", "-Htan", "state", "time-wait"], stdout=subprocess.PIPE, text=True,
+                         check=True).stdout
+    return [line for line in out.splitlines() if line.split()[2:3] == ["127.0.0.1:%d" % port]]
+
+
+@req("SERVER.LISTEN.REUSEADDR.1", "SERVER.LISTEN.RELISTEN.1")
+def test_listen_again_beside_a_connection_in_time_wait(impl):
+    srv = impl.net.createServer()
+    srv.listen(0, "127.0.0.1")
+    srv.wait("listening")
+    port = srv.address()["port"]
+    client = peer.connect_tcp("127.0.0.1", port)
+    conn = srv.wait("connection").args[0]
+    conn.destroy()                                # the server's end closes first ...
+    assert peer.recv_until_eof(client) == b""
+    client.close()                                # ... and the peer answers with its FIN (on loopback
+    conn.wait("close")                            # the kernel handles it within close())
+    srv.close()
+    srv.wait("close")
+    assert time_wait_on(port), "the server's end of the connection is in TIME_WAIT"
+    again = impl.net.createServer()
+    again.listen(port, "127.0.0.1")
+    ev = impl.wait_message(lambda m: m.type == "event" and m.target == again.id, None, "'listening' or 'error'")
+    assert ev.name == "listening", "bind failed beside TIME_WAIT: %r" % (ev.args,)
+    assert time_wait_on(port), "the TIME_WAIT was still there while binding"
+    assert again.address()["port"] == port
+    with peer.connect_tcp("127.0.0.1", port):
+        again.wait("connection")
