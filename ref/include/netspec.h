@@ -87,6 +87,10 @@ typedef struct ns_address {
   int port;
 } ns_address;
 
+/** net.isIP(text): 4 for an IPv4 literal, 6 for an IPv6 one (a "%zone"
+ *  suffix allowed), else 0. */
+int ns_is_ip(const char *text);
+
 /* -------------------------------------------------------------- the loop */
 
 /**
@@ -120,15 +124,19 @@ int ns_base_refs(struct event_base *base);
  * evdns, never the system resolver: names are looked up in a hosts file
  * ("/etc/hosts" unless set here) and, only if one is configured here, on
  * one DNS name server. Without a name server a name missing from the hosts
- * file fails with ENOTFOUND. Call before the first lookup on `base`.
+ * file fails as getaddrinfo() does when no name server answers: EAI_AGAIN
+ * ("getaddrinfo EAI_AGAIN"). Call before the first lookup on `base`.
  * `hosts_path` NULL keeps "/etc/hosts"; `nameserver` is "IP" or "IP:PORT"
  * or NULL for none. Returns 0, or -1 (bad nameserver text, no memory).
  */
 int ns_dns_configure(struct event_base *base, const char *hosts_path,
                      const char *nameserver);
 
-/** Releases what the library keeps for `base` (its DNS resolver). Call
- *  after every handle on `base` was freed, before event_base_free(). */
+/** Releases what the library keeps for `base`: its DNS resolver, and
+ *  every socket of `base` whose memory is still there (held or not, open
+ *  or not: closed silently, no callbacks). Call after the servers on `base`
+ *  were freed, before event_base_free(); no socket pointer of `base` may be
+ *  used afterwards. */
 void ns_base_cleanup(struct event_base *base);
 
 /* ----------------------------------------------------------------- sockets */
@@ -212,7 +220,8 @@ typedef struct ns_socket_options {
  * made non-blocking and the socket starts reading at once. Returns NULL
  * when out of memory, or (has_fd) when `fd` is not a stream socket, with
  * *err (if non-NULL) filled. Emits nothing. See "Lifetime" above: a socket
- * that is never connected must be destroyed or freed by the user.
+ * that never gets a descriptor is released when destroyed or freed (or by
+ * ns_base_cleanup()).
  */
 ns_socket *ns_socket_new(struct event_base *base,
                          const ns_socket_options *opts, ns_socket_cb cb,
@@ -226,22 +235,52 @@ void ns_socket_hold(ns_socket *sock);
 /** Drops a hold; may release the memory (do not use `sock` after). */
 void ns_socket_release(ns_socket *sock);
 
+/**
+ * A custom host lookup (Node's options.lookup). Called during
+ * ns_socket_connect(), only for a host name, instead of the library's
+ * resolver, with the family (0 when not given) and the hints Node passes:
+ * the caller's, or AI_ADDRCONFIG (32) when the family is neither 4 nor 6 and
+ * no hints were given. Answer with ns_socket_lookup_done(), at once or
+ * later; until then the socket stays connecting.
+ */
+typedef void (*ns_lookup_fn)(ns_socket *sock, const char *host, int family,
+                             int hints, void *arg);
+
 /** What to connect to: socket.connect(options). Zero-initialise. */
 typedef struct ns_connect_options {
   const char *path;          /* a Unix socket path: wins when set */
   const char *host;          /* NULL or "": "localhost" */
   int port;                  /* 0..65535 */
+  int port_invalid;          /* the caller's port was not a legal port */
+  const char *port_text;     /* NULL, or the port as the caller wrote it,
+                                for the RangeError message */
   const char *local_address; /* NULL, or an IP literal to bind to */
   int local_port;            /* 0: any */
   int family;                /* 0, 4 or 6: lookup family */
+  int hints;                 /* getaddrinfo hints for the lookup (0: none) */
+  ns_lookup_fn lookup;       /* NULL: the library's resolver */
+  void *lookup_arg;
 } ns_connect_options;
 
 /**
+ * Answers a custom lookup: `err` NULL with `address` (an IP literal) and
+ * `family` (4 or 6), or the lookup's error. Like Node's callback of
+ * dns.lookup: emits NS_SOCKET_LOOKUP during this call, then connects, or
+ * fails the socket (the error gets " host:port" appended, then
+ * NS_SOCKET_ERROR and NS_SOCKET_CLOSE on later ticks). Returns 0, or -1 when
+ * no custom lookup of this socket is waiting (e.g. it was destroyed).
+ */
+int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
+                          const char *address, int family);
+
+/**
  * Connects, like socket.connect(options). Validates first, as Node 8
- * throws: port outside 0..65535 (RangeError '"port" option should be >= 0
- * and < 65536: P'), local_address not an IP (TypeError '"localAddress"
- * option must be a valid IP: X'), a socket already connecting or connected
- * (Error "Socket is already connected"; Node would silently misbehave).
+ * throws: port outside 0..65535 or port_invalid (RangeError '"port" option
+ * should be >= 0 and < 65536: P'), local_address not an IP (TypeError
+ * '"localAddress" option must be a valid IP: X'), a socket already
+ * connecting or connected (Error "Socket is already connected"; Node would
+ * misbehave). A local_port above 65535 binds its low 16 bits and fails
+ * with "bind EADDRINUSE", as in Node 8.
  * Returns -1 with *err then, nothing emitted. Otherwise returns 0 and the
  * socket is `connecting`: an IP literal is connected to on the next tick; a
  * name is resolved first (NS_SOCKET_LOOKUP, even on failure); a path is
@@ -278,8 +317,19 @@ int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                     ns_write_cb cb, void *arg);
 
 /**
- * socket.end([data][, cb]): writes `data` (if len > 0, as ns_socket_write
- * would) then ends the writable side: once every queued byte is written,
+ * ns_socket_write() for data that Node's write-queue accounting counts as
+ * `count` units rather than `len` bytes: Node 8 counts a string written to
+ * a socket by its length in UTF-16 code units (socket.write("\u00e9") adds
+ * 1 to bufferSize although 2 bytes go out). The return value, bufferSize
+ * and NS_SOCKET_DRAIN use `count`; bytes_written still counts bytes.
+ */
+int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
+                            size_t count, ns_write_cb cb, void *arg);
+
+/**
+ * socket.end([data][, cb]): writes `data` first when it is non-NULL (as
+ * ns_socket_write() would; len may be 0: an empty write), then ends the
+ * writable side: once every queued byte is written,
  * shutdown(SHUT_WR) (the peer sees FIN), or, when the peer has already
  * ended, the socket is destroyed (NS_SOCKET_CLOSE). `cb` (may be NULL) is
  * called once everything was written and the side shut down (Node's
@@ -309,6 +359,17 @@ void ns_socket_pause(ns_socket *sock);
 /** socket.resume(): emits the buffered data on the next tick and reads
  *  again. */
 void ns_socket_resume(ns_socket *sock);
+/**
+ * src.pipe(dst) (Readable.prototype.pipe for two sockets, src == dst
+ * allowed): after src's own NS_SOCKET_DATA callback, the chunk is written
+ * to dst; when that write returns 0, src is paused until dst's
+ * NS_SOCKET_DRAIN; after src's NS_SOCKET_END, dst is ended; the 'close' of
+ * either undoes the pipe. Resumes src. The two sockets hold each other's
+ * memory while piped. Returns 0, or -1 when either is already piped that
+ * way (one destination per source in this implementation).
+ */
+int ns_socket_pipe(ns_socket *src, ns_socket *dst);
+
 /** Non-zero while paused (socket.isPaused()). */
 int ns_socket_is_paused(const ns_socket *sock);
 
@@ -383,7 +444,12 @@ typedef enum ns_server_event_type {
 } ns_server_event_type;
 
 /** One server event. Pointers are valid only during the callback, except
- *  `socket`, which lives until it is destroyed. */
+ *  `socket`: an accepted socket owned by the library like any other (see
+ *  "Lifetime" under sockets): set its callback with
+ *  ns_socket_set_callback() during this event, and ns_socket_hold() it to
+ *  use the pointer after its NS_SOCKET_CLOSE. It is already reading
+ *  (unless the server has pause_on_connect) and has the server's
+ *  allow_half_open. */
 typedef struct ns_server_event {
   ns_server_event_type type;
   const ns_error *error;
@@ -465,7 +531,7 @@ int ns_server_listening(const ns_server *srv);
 
 /** Releases the server. If it is still listening its socket is closed
  *  silently (no events, pending ones are dropped, a bound path is removed);
- *  its accepted sockets are destroyed. May be called from any callback of
+ *  its accepted sockets are closed silently too (as ns_socket_free()). May be called from any callback of
  *  the server: nothing of it runs afterwards. */
 void ns_server_free(ns_server *srv);
 

@@ -165,3 +165,24 @@ void ns__addr_pipe(const char *src, ns_address *out) {
   out->kind = NS_ADDRESS_PIPE;
   ns__copy_text(out->address, sizeof out->address, src);
 }
+
+int ns_is_ip(const char *text) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  char head[NS_IP_TEXT_MAX];
+  const char *zone;
+  size_t n;
+
+  if (text == NULL)
+    return 0;
+  if (inet_pton(AF_INET, text, buf) == 1)
+    return 4;
+  /* As libuv's uv_inet_pton(): whatever follows a '%' is a zone id and
+   * is not looked at. */
+  zone = strchr(text, '%');
+  n = zone != NULL ? (size_t)(zone - text) : strlen(text);
+  if (n >= sizeof head)
+    return 0;
+  memcpy(head, text, n);
+  head[n] = '\0';
+  return inet_pton(AF_INET6, head, buf) == 1 ? 6 : 0;
+}

@@ -15,9 +15,8 @@
 
 /* Wraps an accepted descriptor, counts it and emits 'connection'.
  * Returns 0, or -1 if the server was freed by the callback. */
-static int deliver(ns_server *srv, int fd, const struct sockaddr_storage *peer,
-                   socklen_t len) {
-  ns_socket *sock = ns__socket_accepted(srv, fd, peer, len);
+static int deliver(ns_server *srv, int fd) {
+  ns_socket *sock = ns__socket_accepted(srv, fd);
   ns_server_event ev;
 
   if (sock == NULL) {
@@ -53,7 +52,7 @@ static void on_acceptable(evutil_socket_t lfd, short what, void *arg) {
     ns_error err;
 
     if (fd >= 0) {
-      if (deliver(srv, fd, &peer, len) != 0)
+      if (deliver(srv, fd) != 0)
         return;
       continue;
     }

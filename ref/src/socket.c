@@ -35,6 +35,7 @@ ns_socket *ns__socket_alloc(struct event_base *base) {
     free(sock);
     return NULL;
   }
+  ns__base_track(base, sock, 1);
   return sock;
 }
 
@@ -71,9 +72,32 @@ static void socket_release(ns_socket *sock) {
     ns__base_ref(sock->base, -1);
   ns__wq_free(&sock->wq);
   evbuffer_free(sock->rbuf);
+  free(sock->rmem);
   free(sock->chunks);
   free_finish_cbs(sock->finish_cbs);
+  ns__base_track(sock->base, sock, 0);
   free(sock);
+}
+
+void ns__socket_cleanup(ns_socket *sock) {
+  ns_server *srv = sock->server;
+
+  sock->holds = 0;
+  sock->busy = 0;
+  if (sock->pipe_dest != NULL) { /* its hold goes with it */
+    sock->pipe_dest->pipe_src = NULL;
+    sock->pipe_dest = NULL;
+  }
+  if (sock->pipe_src != NULL) {
+    sock->pipe_src->pipe_dest = NULL;
+    sock->pipe_src = NULL;
+  }
+
+  if (srv != NULL) {
+    sock->server = NULL;
+    ns__server_socket_gone(srv, sock);
+  }
+  socket_release(sock);
 }
 
 /* Releases the memory if nothing needs it any more. Returns -1 if so. */
@@ -109,6 +133,8 @@ int ns__socket_emit(ns_socket *sock, const ns_socket_event *ev) {
   ns__socket_enter(sock);
   if (sock->cb != NULL)
     sock->cb(sock, ev, sock->arg);
+  if (sock->pipe_dest != NULL || sock->pipe_src != NULL)
+    ns__socket_pipe_event(sock, ev);
   return ns__socket_leave(sock);
 }
 
@@ -356,15 +382,17 @@ void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
     sock->error_emitted = 1;
     post_error(sock, err);
   }
-  p = ns__tick_post(sock->base, &sock->ticks, close_job, sock, sizeof *p);
-  if (p != NULL) {
-    p->had_error = had_error || err != NULL;
-    p->silent = !had_handle;
-  }
+  /* Node: the server's 'close' is a next-tick job queued here, the
+   * socket's 'close' comes from the handle's close callback, later. */
   srv = sock->server;
   if (srv != NULL) {
     sock->server = NULL;
     ns__server_socket_gone(srv, sock);
+  }
+  p = ns__tick_post(sock->base, &sock->ticks, close_job, sock, sizeof *p);
+  if (p != NULL) {
+    p->had_error = had_error || err != NULL;
+    p->silent = !had_handle;
   }
 }
 
@@ -406,6 +434,7 @@ void ns_socket_free(ns_socket *sock) {
     sock->server = NULL;
     ns__server_socket_gone(srv, sock);
   }
+  ns__socket_unpipe(sock);
   destroy_silently(sock);
   sock->cb = NULL;
   maybe_release(sock);

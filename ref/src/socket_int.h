@@ -38,6 +38,7 @@ typedef struct ns__connect_req {
   char *local_address;
   int local_port;
   int family;
+  int custom; /* waiting for ns_socket_lookup_done() */
 } ns__connect_req;
 
 /* One end([cb]) callback: called on 'finish'. */
@@ -78,6 +79,7 @@ struct ns_socket {
   int eof;                   /* _readableState.ended: FIN (or EOF) seen */
   int end_emitted;           /* 'end' emitted (or posted) */
   int resume_posted;         /* a resume job is pending */
+  unsigned char *rmem;       /* NS_READ_SIZE bytes: reads while flowing */
   struct evbuffer *rbuf;     /* bytes read while paused */
   size_t *chunks;            /* their read sizes, in order */
   size_t nchunks, chunks_cap;
@@ -112,7 +114,8 @@ struct ns_socket {
   struct evdns_getaddrinfo_request *lookup;
   int connect_port;                        /* for errors */
   char connect_address[NS_ADDRESS_MAX];
-  char local_text[NS_ADDRESS_MAX];         /* "addr:port" of a bound local */
+  char local_text[NS_ADDRESS_MAX];         /* the local address bound */
+  int local_port;                          /* the local port asked for */
 
   /* peer, remembered once read (Node's _peername) */
   int peer_cached;
@@ -122,10 +125,18 @@ struct ns_socket {
   ns_server *server;
   ns_socket *prev, *next;      /* in server->sockets */
 
+  /* pipe(): the destination of this socket's data, and the source that
+   * writes into this one (each holds the other while piped) */
+  ns_socket *pipe_dest;
+  ns_socket *pipe_src;
+
   ns__tick_list ticks;
+  ns_socket *base_prev, *base_next; /* every socket of the base (base.c) */
 };
 
 /* socket.c */
+/* Releases a socket whatever holds it (ns_base_cleanup()). */
+void ns__socket_cleanup(ns_socket *sock);
 ns_socket *ns__socket_alloc(struct event_base *base);
 /* Wraps a connected descriptor (accepted, or options.fd): reading starts
  * unless `paused`. Returns 0 or -1 (out of memory; fd left open). */
@@ -170,6 +181,11 @@ void ns__socket_finish_maybe(ns_socket *sock);
 void ns__socket_destroy_soon(ns_socket *sock);
 /* Runs a deferred _final() once connected. */
 void ns__socket_final(ns_socket *sock);
+
+/* socket_pipe.c: what pipe() does after the user's callback saw `ev`. */
+void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev);
+/* Undoes the pipe this socket is part of (either side). */
+void ns__socket_unpipe(ns_socket *sock);
 
 /* socket_connect.c */
 void ns__socket_on_connect_ready(ns_socket *sock);

@@ -77,7 +77,7 @@ static void on_event(ns_server *srv, const ns_server_event *ev, void *arg) {
   cr_assert_not_null(ev->socket);
   x->sock = ev->socket;
   if (r->destroy_on_connection)
-    ns_socket_destroy(ev->socket);
+    ns_socket_destroy(ev->socket, NULL);
   if (r->close_on_connection)
     ns_server_close(srv, on_close_cb, r);
   if (r->free_on_connection)
@@ -268,6 +268,7 @@ Test(server, listen_ipv4_ephemeral) {
   cr_expect_str_eq(a.family, "IPv4");
   cr_expect_gt(a.port, 0);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -284,6 +285,7 @@ Test(server, listen_localhost_is_ipv4) {
   cr_assert_eq(ns_server_address(srv, &a), 0);
   cr_expect_str_eq(a.address, "127.0.0.1");
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -310,6 +312,7 @@ Test(server, eaddrinuse_ipv4) {
   cr_expect_eq(addr.kind, NS_ADDRESS_NONE);
   ns_server_free(a);
   ns_server_free(b);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -333,6 +336,7 @@ Test(server, eaddrinuse_ipv6) {
   expect_listen_error(&r.e[1], "EADDRINUSE", "::1", port, msg);
   ns_server_free(a);
   ns_server_free(b);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -365,6 +369,7 @@ Test(server, host_omitted_is_dual_stack) {
   cr_expect_str_eq(kinds(&r), "LC");
   close(fd);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -390,6 +395,7 @@ Test(server, host_omitted_eaddrinuse) {
   expect_listen_error(&r.e[1], "EADDRINUSE", "::", port, msg);
   ns_server_free(a);
   ns_server_free(b);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -403,6 +409,7 @@ Test(server, null_options_listen_anywhere) {
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_expect_gt(port_of(srv), 0);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -428,6 +435,7 @@ Test(server, events_keep_queue_order_across_servers) {
   ns_server_free(a);
   ns_server_free(b);
   ns_server_free(c);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -451,6 +459,7 @@ Test(server, listen_again_keeps_socket) {
   cr_expect_str_eq(a.address, "127.0.0.1");
   cr_expect_eq(a.port, port);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -488,6 +497,7 @@ Test(server, validation_errors_are_synchronous) {
   cr_expect_eq(r.n, 0, "validation emitted %s", kinds(&r));
   cr_expect_eq(ns_server_listening(srv), 0);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -510,6 +520,7 @@ Test(server, close_not_running) {
   cr_expect_null(r.e[1].err.syscall);
   cr_expect_not(r.e[1].err.has_address);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -527,6 +538,7 @@ Test(server, close_twice) {
   run_for(&r, 20);
   cr_expect_eq(r.n, 4);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -547,6 +559,7 @@ Test(server, close_listening) {
   cr_expect_str_eq(kinds(&r), "LXK");
   cr_expect_not(r.e[2].has_err);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -565,6 +578,7 @@ Test(server, close_right_after_listen) {
   cr_expect_str_eq(kinds(&r), "XK");
   cr_expect_not(r.e[1].has_err);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -583,6 +597,7 @@ Test(server, close_before_host_lookup) {
   cr_expect_str_eq(r.e[1].err.message, "Not running");
   cr_expect_eq(ns_server_listening(srv), 1);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -600,6 +615,7 @@ Test(server, free_in_close_callback) {
   cr_assert(run_until(&r, 3, 2000));
   run_for(&r, 20);
   cr_expect_str_eq(kinds(&r), "LXK");
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -616,6 +632,7 @@ Test(server, free_with_pending_events) {
   run_for(&r, 30);
   cr_expect_eq(r.n, 0, "emitted after free: %s", kinds(&r));
   ns_server_free(NULL);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -639,9 +656,10 @@ Test(server, connection_remote_address) {
   cr_expect_str_eq(a.address, "127.0.0.1");
   cr_expect_str_eq(a.family, "IPv4");
   cr_expect_eq(a.port, local_port);
-  ns_socket_destroy(r.e[1].sock);
+  ns_socket_destroy(r.e[1].sock, NULL);
   close(fd);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -662,16 +680,17 @@ Test(server, close_waits_for_connections) {
   ns_server_close(srv, on_close_cb, &r);
   run_for(&r, 50);
   cr_expect_eq(r.n, 3, "closed early: %s", kinds(&r));
-  ns_socket_destroy(r.e[1].sock);
+  ns_socket_destroy(r.e[1].sock, NULL);
   run_for(&r, 20);
   cr_expect_eq(r.n, 3, "closed early: %s", kinds(&r));
-  ns_socket_destroy(r.e[2].sock);
+  ns_socket_destroy(r.e[2].sock, NULL);
   cr_assert(run_until(&r, 5, 2000));
   cr_expect_str_eq(kinds(&r), "LCCXK");
   cr_expect_not(r.e[4].has_err);
   close(fd1);
   close(fd2);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -692,6 +711,7 @@ Test(server, destroy_in_connection_event) {
   cr_expect_not(r.e[3].has_err);
   close(fd);
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -714,6 +734,7 @@ Test(server, free_in_connection_event) {
   cr_expect_str_eq(kinds(&r), "LC");
   close(fd1);
   close(fd2);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -732,6 +753,7 @@ Test(server, free_with_open_connections) {
   ns_server_free(srv); /* destroys the accepted socket: the client sees EOF */
   cr_expect_eq(read(fd, &byte, 1), 0);
   close(fd);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }
 
@@ -774,6 +796,7 @@ Test(server, pipe_listen_and_eaddrinuse) {
   cr_expect_str_eq(kinds(&r), "LEXK");
   ns_server_free(a);
   ns_server_free(b);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
   rmdir(dir);
 }
@@ -803,6 +826,7 @@ Test(server, pipe_connection) {
   close(fd);
   ns_server_free(srv);
   cr_expect(!path_exists(sun.sun_path));
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
   rmdir(dir);
 }
@@ -837,6 +861,7 @@ Test(server, pipe_long_path_truncated) {
   cr_expect(path_exists(cut));
   cr_assert(run_until(&r, 2, 2000));
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
   unlink(cut);
   rmdir(dir);
@@ -856,5 +881,6 @@ Test(server, pipe_missing_directory) {
   expect_listen_error(&r.e[0], "EACCES", path, -1,
                       "listen EACCES /nonexistent-netspec-dir/x.sock");
   ns_server_free(srv);
+  ns_base_cleanup(r.base);
   event_base_free(r.base);
 }

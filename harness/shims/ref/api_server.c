@@ -6,6 +6,7 @@
  * the event they listen to, as an EventEmitter would call them.
  */
 #include <math.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,8 +126,13 @@ void server_create(call *c) {
     opts = NULL;
   } else if (k != VK_UNDEFINED && k != VK_NULL && !val_is_object(opts)) {
     /* Node 8 throws TypeError('options must be an object'); the C API
-     * takes a struct and has no way to be handed anything else. */
-    reply_bad(c->r, "EBADARGS", "createServer options must be an object or a function");
+     * takes a struct and cannot be handed anything else, so the binding
+     * raises Node's error itself. */
+    ns_error err;
+    memset(&err, 0, sizeof err);
+    err.name = "TypeError";
+    snprintf(err.message, sizeof err.message, "options must be an object");
+    reply_threw(c->r, &err);
     return;
   }
   memset(&so, 0, sizeof so);

@@ -6,6 +6,7 @@
  * properties stay readable after 'close', as in Node; it lets go at exit.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,8 @@ typedef struct socket_state {
   labels once_connect;  /* connect(..., cb): after the event */
   labels once_timeout;  /* setTimeout(ms, cb) */
   pending_cb *pending;
+  char *err_name, *err_code; /* strings of destroy(error), kept for it */
+  char *lookup_label;        /* connect({lookup: fn}) */
 } socket_state;
 
 static socket_state *state_of(handle *h) { return h->state; }
@@ -158,11 +161,33 @@ static pending_cb *pending_add(socket_state *st, const char *label) {
 
 /* -------------------------------------------------------------- creation */
 
-handle *socket_register(ns_socket *sock) {
+/* A state for `sock`, holding it; not yet registered as a handle. */
+static socket_state *state_new(ns_socket *sock) {
   socket_state *st = xcalloc(1, sizeof *st);
   st->sock = sock;
   ns_socket_hold(sock);
   ns_socket_set_callback(sock, on_socket_event, st);
+  return st;
+}
+
+static void state_free(socket_state *st) {
+  free(st->lookup_label);
+  free(st->err_name);
+  free(st->err_code);
+  labels_clear(&st->connect_first);
+  labels_clear(&st->once_connect);
+  labels_clear(&st->once_timeout);
+  while (st->pending != NULL) {
+    pending_cb *p = st->pending;
+    st->pending = p->next;
+    free(p->label);
+    free(p);
+  }
+  free(st);
+}
+
+handle *socket_register(ns_socket *sock) {
+  socket_state *st = state_new(sock);
   st->self = handles_add(&socket_class, st);
   return st->self;
 }
@@ -194,11 +219,12 @@ static int socket_options(call *c, const json_value *opts, ns_socket_options *so
   return 0;
 }
 
+/* new Socket(opts) for the C API; registered by the caller when it
+ * crosses the protocol. */
 static socket_state *create(call *c, const json_value *opts) {
   ns_socket_options so;
   ns_error err;
   ns_socket *sock;
-  handle *h;
 
   if (socket_options(c, opts, &so) != 0) return NULL;
   memset(&err, 0, sizeof err);
@@ -207,15 +233,15 @@ static socket_state *create(call *c, const json_value *opts) {
     reply_threw(c->r, &err);
     return NULL;
   }
-  h = socket_register(sock);
-  ns_socket_release(sock); /* socket_register took the shim's hold */
-  return h->state;
+  return state_new(sock);
 }
 
 /* new net.Socket([options]) */
 static void socket_construct(call *c) {
   socket_state *st = create(c, c->nargs > 0 ? c->args[0] : NULL);
-  if (st != NULL) val_write_handle(&c->r->value, st->self);
+  if (st == NULL) return;
+  st->self = handles_add(&socket_class, st);
+  val_write_handle(&c->r->value, st->self);
 }
 
 /* ----------------------------------------------------------------- connect */
@@ -261,7 +287,7 @@ static int legal_port(const json_value *v, int *out) {
   return 1;
 }
 
-/* String(v) for the RangeError message, for simple values. */
+/* String(v), for the messages that quote a value. */
 static void js_text(const json_value *v, char *buf, size_t size) {
   switch (val_kind_of(v)) {
   case VK_STRING: snprintf(buf, size, "%.*s", (int)(v->len > 200 ? 200 : v->len), v->str); break;
@@ -277,8 +303,64 @@ static void js_text(const json_value *v, char *buf, size_t size) {
     jw_free(&w);
     break;
   }
-  default: snprintf(buf, size, "[value]"); break;
+  case VK_NULL: snprintf(buf, size, "null"); break;
+  case VK_UNDEFINED: snprintf(buf, size, "undefined"); break;
+  case VK_BOOLEAN: snprintf(buf, size, "%s", val_truthy(v) ? "true" : "false"); break;
+  case VK_CALLBACK: snprintf(buf, size, "function () {}"); break;
+  default: snprintf(buf, size, "[object Object]"); break;
   }
+}
+
+/* typeof v */
+static const char *js_typeof(const json_value *v) {
+  switch (val_kind_of(v)) {
+  case VK_UNDEFINED: return "undefined";
+  case VK_BOOLEAN: return "boolean";
+  case VK_NUMBER: return "number";
+  case VK_STRING: return "string";
+  case VK_CALLBACK: return "function";
+  default: return "object";
+  }
+}
+
+/*
+ * A TypeError Node 8 throws for a JavaScript value of the wrong type: the
+ * C API's static types cannot receive such values, so the binding (this
+ * shim) raises them, with Node's text, before calling the library.
+ */
+static void throw_type_error(call *c, const char *name, const char *code,
+                             const char *fmt, const char *arg) {
+  ns_error err;
+  memset(&err, 0, sizeof err);
+  err.name = name;
+  err.code = code;
+  snprintf(err.message, sizeof err.message, fmt, arg);
+  reply_threw(c->r, &err);
+}
+
+/* The library asks a custom lookup: lookup(host, {family, hints}, cb). */
+static void on_custom_lookup(ns_socket *sock, const char *host, int family,
+                             int hints, void *arg) {
+  socket_state *st = arg;
+  json_writer args;
+
+  (void)sock;
+  write_args_begin(&args);
+  jw_string(&args, host);
+  jw_object_begin(&args);
+  jw_key(&args, "family");
+  if (family != 0) jw_int(&args, family);
+  else val_write_undefined(&args);
+  jw_key(&args, "hints");
+  jw_int(&args, hints);
+  jw_object_end(&args);
+  jw_object_begin(&args);
+  jw_key(&args, "$opaque");
+  jw_string(&args, "Function");
+  jw_object_end(&args);
+  jw_array_end(&args);
+  out_callback(st->lookup_label, &args);
+  jw_free(&args);
 }
 
 /* socket.connect(...) on st; `factory`: the callback goes first. */
@@ -292,24 +374,31 @@ static void do_connect(call *c, socket_state *st, int factory) {
   normalize(c, &a);
   memset(&co, 0, sizeof co);
   if (val_truthy(a.path)) {
+    if (val_kind_of(a.path) != VK_STRING) {
+      throw_type_error(c, "TypeError [ERR_INVALID_ARG_TYPE]", "ERR_INVALID_ARG_TYPE",
+                       "The \"options.path\" argument must be of type string. "
+                       "Received type %s", js_typeof(a.path));
+      return;
+    }
     if ((co.path = val_c_string(a.path)) == NULL) {
       reply_bad(c->r, "EBADARGS", "path must be a string without NUL bytes");
       return;
     }
   } else {
-    if (val_truthy(a.host) && (co.host = val_c_string(a.host)) == NULL) {
-      reply_bad(c->r, "EBADARGS", "host must be a string without NUL bytes");
-      return;
-    }
     v = val_prop(a.options, "localAddress");
     if (val_truthy(v) && (co.local_address = val_c_string(v)) == NULL) {
-      reply_bad(c->r, "EBADARGS", "localAddress must be a string");
+      reply_bad(c->r, "EBADARGS", "localAddress must be a string for the C API");
       return;
+    }
+    if (co.local_address != NULL && ns_is_ip(co.local_address) == 0) {
+      /* the library says so (TypeError) */
     }
     v = val_prop(a.options, "localPort");
     if (val_truthy(v)) {
       if (val_kind_of(v) != VK_NUMBER) {
-        reply_bad(c->r, "EBADARGS", "localPort must be a number for the C API");
+        js_text(v, port_text, sizeof port_text);
+        throw_type_error(c, "TypeError", NULL,
+                         "\"localPort\" option should be a number: %s", port_text);
         return;
       }
       co.local_port = js_to_int32(val_number(v));
@@ -319,7 +408,9 @@ static void do_connect(call *c, socket_state *st, int factory) {
     if (a.port != NULL && val_kind_of(a.port) != VK_UNDEFINED) {
       val_kind k = val_kind_of(a.port);
       if (k != VK_NUMBER && k != VK_STRING) {
-        reply_bad(c->r, "EBADARGS", "port must be a number or a string for the C API");
+        js_text(a.port, port_text, sizeof port_text);
+        throw_type_error(c, "TypeError", NULL,
+                         "\"port\" option should be a number or string: %s", port_text);
         return;
       }
       if (!legal_port(a.port, &co.port)) {
@@ -328,6 +419,31 @@ static void do_connect(call *c, socket_state *st, int factory) {
         co.port_text = port_text;
       }
     }
+    if (val_truthy(a.host) && val_kind_of(a.host) != VK_STRING && !co.port_invalid) {
+      throw_type_error(c, "TypeError", NULL, "%s",
+                       "Invalid arguments: hostname must be a string or falsey");
+      return;
+    }
+    if (val_truthy(a.host) && (co.host = val_c_string(a.host)) == NULL) {
+      reply_bad(c->r, "EBADARGS", "host must be a string without NUL bytes");
+      return;
+    }
+    v = val_prop(a.options, "lookup");
+    if (val_truthy(v) && !co.port_invalid &&
+        ns_is_ip(co.host != NULL ? co.host : "localhost") == 0) {
+      if (!val_is_function(v)) {
+        throw_type_error(c, "TypeError", NULL, "%s", "\"lookup\" option should be a function");
+        return;
+      }
+      /* The harness's function is called (a callback message); it cannot
+       * answer through the protocol, so the lookup stays pending. */
+      free(st->lookup_label);
+      st->lookup_label = xstrdup(val_callback_label(v));
+      co.lookup = on_custom_lookup;
+      co.lookup_arg = st;
+    }
+    v = val_prop(a.options, "hints");
+    if (val_kind_of(v) == VK_NUMBER) co.hints = js_to_int32(val_number(v));
   }
   if (a.label != NULL) labels_add(factory ? &st->connect_first : &st->once_connect, a.label);
   memset(&err, 0, sizeof err);
@@ -335,6 +451,8 @@ static void do_connect(call *c, socket_state *st, int factory) {
     reply_threw(c->r, &err);
     return;
   }
+  if (st->self == NULL) /* net.connect(): registered when returned */
+    st->self = handles_add(&socket_class, st);
   val_write_handle(&c->r->value, st->self);
 }
 
@@ -351,6 +469,11 @@ void socket_create_connection(call *c) {
   if (val_truthy(timeout) && val_kind_of(timeout) == VK_NUMBER)
     ns_socket_set_timeout(st->sock, val_number(timeout), NULL);
   do_connect(c, st, 1);
+  if (st->self == NULL) { /* it threw (or was refused): never crossed */
+    ns_socket_free(st->sock);
+    ns_socket_release(st->sock);
+    state_free(st);
+  }
 }
 
 static void socket_connect(call *c) { do_connect(c, c->self->state, 0); }
@@ -359,17 +482,29 @@ static void socket_connect(call *c) { do_connect(c, c->self->state, 0); }
 
 /* The bytes of a write/end chunk: a string (with encoding) or $bytes.
  * Returns 0, 1 (no chunk) or -1 (bad request answered). */
+/* A JavaScript string's length: its UTF-16 code units. */
+static size_t utf16_units(const char *s, size_t n) {
+  size_t units = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char b = (unsigned char)s[i];
+    if ((b & 0xC0) != 0x80) units += b >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
 static int chunk_bytes(call *c, const json_value *data, const json_value *enc,
-                       unsigned char **out, size_t *len) {
+                       unsigned char **out, size_t *len, size_t *count) {
   val_kind k = val_kind_of(data);
 
   if (k == VK_BYTES) {
     const json_value *b64 = data->child;
     *out = xmalloc(base64_decoded_max(b64->len));
     base64_decode(b64->str, b64->len, *out, len);
+    *count = *len;
     return 0;
   }
   if (k == VK_STRING) {
+    *count = utf16_units(data->str, data->len);
     const char *e = val_kind_of(enc) == VK_STRING ? val_c_string(enc) : NULL;
     *out = strenc_encode(data->str, data->len, e, len);
     if (*out == NULL) {
@@ -387,7 +522,7 @@ static void socket_write(call *c) {
   const json_value *enc = c->nargs > 1 ? c->args[1] : NULL;
   const char *label = NULL;
   unsigned char *bytes = NULL;
-  size_t len = 0;
+  size_t len = 0, count = 0;
   int rc;
 
   if (c->nargs > 1 && val_is_function(c->args[1])) {
@@ -396,14 +531,17 @@ static void socket_write(call *c) {
   } else if (c->nargs > 2) {
     label = val_callback_label(c->args[2]);
   }
-  rc = chunk_bytes(c, c->nargs > 0 ? c->args[0] : NULL, enc, &bytes, &len);
+  rc = chunk_bytes(c, c->nargs > 0 ? c->args[0] : NULL, enc, &bytes, &len, &count);
   if (rc < 0) return;
   if (rc > 0) {
-    reply_bad(c->r, "EBADARGS", "write() data must be a string or $bytes for the C API");
+    throw_type_error(c, "TypeError", NULL,
+                     "Invalid data, chunk must be a string or buffer, not %s",
+                     js_typeof(c->nargs > 0 ? c->args[0] : NULL));
     return;
   }
-  rc = ns_socket_write(st->sock, bytes, len, label ? on_write_done : NULL,
-                       label ? pending_add(st, label) : NULL);
+  rc = ns_socket_write_counted(st->sock, bytes, len, count,
+                               label ? on_write_done : NULL,
+                               label ? pending_add(st, label) : NULL);
   free(bytes);
   if (rc >= 0) jw_bool(&c->r->value, rc);
   /* -1: Node's writeAfterFIN returns undefined (empty value) */
@@ -415,8 +553,7 @@ static void socket_end(call *c) {
   const json_value *data = NULL, *enc = NULL;
   const char *label = NULL;
   unsigned char *bytes = NULL;
-  size_t len = 0;
-  int has_data = 0;
+  size_t len = 0, count = 0;
 
   if (c->nargs > 0 && val_is_function(c->args[0])) {
     label = val_callback_label(c->args[0]);
@@ -429,37 +566,51 @@ static void socket_end(call *c) {
     }
   }
   if (data != NULL && val_kind_of(data) != VK_UNDEFINED && val_kind_of(data) != VK_NULL) {
-    int rc = chunk_bytes(c, data, enc, &bytes, &len);
+    /* Node's end(data) is write(data) then end(). */
+    int rc = chunk_bytes(c, data, enc, &bytes, &len, &count);
     if (rc < 0) return;
     if (rc > 0) {
-      reply_bad(c->r, "EBADARGS", "end() data must be a string or $bytes for the C API");
+      throw_type_error(c, "TypeError", NULL,
+                       "Invalid data, chunk must be a string or buffer, not %s",
+                       js_typeof(data));
       return;
     }
-    has_data = 1;
+    ns_socket_write_counted(st->sock, bytes, len, count, NULL, NULL);
+    free(bytes);
   }
-  ns_socket_end(st->sock, has_data ? (bytes != NULL ? (void *)bytes : (void *)"") : NULL, len,
-                label ? on_write_done : NULL, label ? pending_add(st, label) : NULL);
-  free(bytes);
+  ns_socket_end(st->sock, NULL, 0, label ? on_write_done : NULL,
+                label ? pending_add(st, label) : NULL);
   val_write_handle(&c->r->value, c->self);
 }
 
 /* ---------------------------------------------------------- other methods */
 
-/* socket.destroy([error]) returns the socket. */
+/* A string property of an error-like object, kept in *store. */
+static const char *keep_string(const json_value *obj, const char *key, char **store) {
+  const char *v = val_c_string(val_prop(obj, key));
+  if (v == NULL) return NULL;
+  free(*store);
+  *store = xstrdup(v);
+  return *store;
+}
+
+/* socket.destroy([error]) returns the socket. The error object becomes an
+ * ns_error with its name, message and code. */
 static void socket_destroy(call *c) {
   socket_state *st = c->self->state;
   const json_value *e = c->nargs > 0 ? c->args[0] : NULL;
   ns_error err;
 
   if (val_truthy(e)) {
+    const json_value *m = val_prop(e, "message");
     memset(&err, 0, sizeof err);
-    err.name = "Error";
+    err.name = keep_string(e, "name", &st->err_name);
+    if (err.name == NULL) err.name = "Error";
+    err.code = keep_string(e, "code", &st->err_code);
     if (val_kind_of(e) == VK_STRING)
       snprintf(err.message, sizeof err.message, "%.*s", (int)e->len, e->str);
-    else if (val_kind_of(val_prop(e, "message")) == VK_STRING) {
-      const json_value *m = val_prop(e, "message");
+    else if (val_kind_of(m) == VK_STRING)
       snprintf(err.message, sizeof err.message, "%.*s", (int)m->len, m->str);
-    }
     ns_socket_destroy(st->sock, &err);
   } else {
     ns_socket_destroy(st->sock, NULL);
@@ -467,7 +618,28 @@ static void socket_destroy(call *c) {
   val_write_handle(&c->r->value, c->self);
 }
 
+/* Stream methods the C API has no counterpart for: they exist (and read
+ * as functions) but cannot be called through this shim. */
+static void socket_unsupported(call *c) {
+  reply_bad(c->r, "EBADARGS", "this stream method has no counterpart in the C API");
+}
+
 static void return_self(call *c) { val_write_handle(&c->r->value, c->self); }
+
+/* socket.pipe(destination) returns the destination. */
+static void socket_pipe(call *c) {
+  handle *dst = c->nargs > 0 ? val_handle(c->args[0]) : NULL;
+
+  if (dst == NULL || dst->cls != &socket_class) {
+    reply_bad(c->r, "EBADARGS", "pipe() needs a Socket for the C API");
+    return;
+  }
+  if (ns_socket_pipe(state_of(c->self)->sock, state_of(dst)->sock) != 0) {
+    reply_bad(c->r, "EBADARGS", "the C API pipes a socket to one destination");
+    return;
+  }
+  val_write_handle(&c->r->value, dst);
+}
 
 static void socket_pause(call *c) { ns_socket_pause(state_of(c->self)->sock); return_self(c); }
 static void socket_resume(call *c) { ns_socket_resume(state_of(c->self)->sock); return_self(c); }
@@ -503,7 +675,7 @@ static void socket_set_timeout(call *c) {
   double d;
 
   if (val_kind_of(ms) != VK_NUMBER) {
-    reply_bad(c->r, "EBADARGS", "setTimeout(ms): ms must be a number for the C API");
+    throw_type_error(c, "TypeError", NULL, "%s", "\"msecs\" argument must be a number");
     return;
   }
   d = val_number(ms);
@@ -641,16 +813,7 @@ static void socket_release(handle *h) {
 
   ns_socket_free(st->sock);
   ns_socket_release(st->sock);
-  labels_clear(&st->connect_first);
-  labels_clear(&st->once_connect);
-  labels_clear(&st->once_timeout);
-  while (st->pending != NULL) {
-    pending_cb *p = st->pending;
-    st->pending = p->next;
-    free(p->label);
-    free(p);
-  }
-  free(st);
+  state_free(st);
 }
 
 static const method_def socket_methods[] = {
@@ -658,6 +821,7 @@ static const method_def socket_methods[] = {
     {"write", socket_write},
     {"end", socket_end},
     {"destroy", socket_destroy},
+    {"pipe", socket_pipe},
     {"pause", socket_pause},
     {"resume", socket_resume},
     {"isPaused", socket_is_paused},
@@ -668,6 +832,12 @@ static const method_def socket_methods[] = {
     {"ref", socket_ref},
     {"unref", socket_unref},
     {"address", socket_address},
+    {"read", socket_unsupported},
+    {"on", socket_unsupported},
+    {"once", socket_unsupported},
+    {"emit", socket_unsupported},
+    {"removeListener", socket_unsupported},
+    {"listenerCount", socket_unsupported},
     {NULL, NULL},
 };
 
