@@ -14,6 +14,9 @@
  *     event structure says which event it is.
  *   - Strings passed in are copied; strings handed out stay valid for the
  *     duration of the callback or until the next call on the same handle.
+ *   - Like Node, the caller should ignore SIGPIPE (signal(SIGPIPE, SIG_IGN)):
+ *     queued data goes out with writev(), which raises SIGPIPE when the peer
+ *     is gone (the error is then reported as "write EPIPE").
  *
  * Requirement ids in comments (e.g. SERVER.LISTEN.EADDRINUSE.1) refer to spec/.
  */
@@ -293,10 +296,11 @@ int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
                       ns_error *err);
 
 /**
- * socket.write(data): queues `len` bytes (copied) and returns 1 while the
- * queued bytes (this write included) stay below the high-water mark (16 KiB,
- * Node's default), else 0, and NS_SOCKET_DRAIN follows once the queue has
- * emptied. `cb` (may be NULL) is called with `arg` on a later tick once the
+ * socket.write(data): writes `len` bytes (handed to the kernel at once when
+ * nothing is queued; what it does not take is copied and queued) and
+ * returns 1 while the queued bytes (this write included) stay below the
+ * high-water mark (16 KiB, Node's default), else 0, and NS_SOCKET_DRAIN
+ * follows once the queue has emptied. `cb` (may be NULL) is called with `arg` on a later tick once the
  * bytes were handed to the kernel (writes made while connecting wait for
  * the connection). If the socket is destroyed first, callbacks of writes
  * not yet handed to the kernel are never called (as in Node): `arg` stays
@@ -315,6 +319,15 @@ int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
  */
 int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                     ns_write_cb cb, void *arg);
+
+/**
+ * For bindings that mirror Node exactly: non-zero while a write callback
+ * runs for a write that went to the kernel together with others (Node's
+ * writev of the writes queued behind a write in flight), zero otherwise.
+ * Node calls such callbacks with one explicit `undefined` argument, a lone
+ * write's callback with none.
+ */
+int ns_socket_write_batched(const ns_socket *sock);
 
 /**
  * ns_socket_write() for data that Node's write-queue accounting counts as
@@ -525,6 +538,11 @@ void ns_server_close(ns_server *srv, ns_close_cb cb, void *arg);
  *  a server once asked to listen on a path answers that path (as given,
  *  untruncated) even while not listening, e.g. after EADDRINUSE or close. */
 int ns_server_address(const ns_server *srv, ns_address *out);
+
+/** server.ref() / server.unref(): whether a listening server keeps ns_run()
+ *  running (default: it does). Safe in any state; emits nothing. */
+void ns_server_ref(ns_server *srv);
+void ns_server_unref(ns_server *srv);
 
 /** Returns non-zero while the server is listening (server.listening). */
 int ns_server_listening(const ns_server *srv);

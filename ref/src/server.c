@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "base.h"
 #include "error.h"
 #include "socket_int.h"
 
@@ -87,6 +88,7 @@ void ns__server_stop_listening(ns_server *srv) {
     close(srv->fd);
     srv->fd = -1;
   }
+  ns__server_update_ref(srv);
   if (srv->unlink_path != NULL) {
     unlink(srv->unlink_path);
     free(srv->unlink_path);
@@ -197,6 +199,25 @@ int ns_server_address(const ns_server *srv, ns_address *out) {
     return 0;
   }
   return -1;
+}
+
+void ns__server_update_ref(ns_server *srv) {
+  int want = srv->fd >= 0 && !srv->unrefd;
+
+  if (want != srv->counted) {
+    srv->counted = want;
+    ns__base_ref(srv->base, want ? 1 : -1);
+  }
+}
+
+void ns_server_ref(ns_server *srv) {
+  srv->unrefd = 0;
+  ns__server_update_ref(srv);
+}
+
+void ns_server_unref(ns_server *srv) {
+  srv->unrefd = 1;
+  ns__server_update_ref(srv);
 }
 
 int ns_server_listening(const ns_server *srv) {

@@ -36,6 +36,9 @@ struct ns_server {
   ns__close_req *close_reqs; /* close callbacks waiting for 'close' */
   ns__tick_list ticks;       /* emissions queued for the next tick */
 
+  int unrefd;                /* server.unref() in force */
+  int counted;               /* counted in the base's ref'd handles */
+
   int busy;                  /* user callbacks of this server running */
   int freed;                 /* ns_server_free() was called */
 };
@@ -59,6 +62,10 @@ void ns__server_stop_listening(ns_server *srv);
 /* Node's _emitCloseIfDrained(): queues 'close' when the server neither
  * listens nor has connections. */
 void ns__server_close_if_drained(ns_server *srv);
+
+/* Recomputes whether the server counts as a ref'd handle (listening and
+ * not unref'd) for ns_run(). */
+void ns__server_update_ref(ns_server *srv);
 
 /* Starts watching the listening descriptor for connections. Returns 0 or
  * -1 (out of memory). */

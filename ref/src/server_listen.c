@@ -113,6 +113,7 @@ static void listen_tcp(ns_server *srv, const struct sockaddr *sa,
     }
     srv->fd = fd;
     srv->is_pipe = 0;
+    ns__server_update_ref(srv);
     ns__fd_emfile_reserve();
   }
   setup_listen(srv, backlog, deferred, ip != NULL ? ip : "::", port);
@@ -136,6 +137,7 @@ static void listen_pipe(ns_server *srv, const char *path, int backlog) {
     }
     srv->fd = fd;
     srv->is_pipe = 1;
+    ns__server_update_ref(srv);
     srv->unlink_path = copy; /* the full path, as libuv keeps it */
     ns__fd_emfile_reserve();
   }

@@ -89,6 +89,7 @@ struct ns_socket {
   /* writable side */
   ns__wqueue wq;
   int pending_cbs;           /* writes whose afterWrite has not run */
+  int cb_batched;            /* a callback of a several-write group runs */
   int hold_first;            /* the first write waits for the connection */
   int ending;                /* end() called: _writableState.ending/ended */
   int final_called;          /* _final() queued */

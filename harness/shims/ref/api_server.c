@@ -323,7 +323,20 @@ static void server_release(handle *h) {
   free(st);
 }
 
+/* server.ref() / server.unref() return the server. */
+static void server_ref(call *c) {
+  ns_server_ref(((server_state *)c->self->state)->srv);
+  val_write_handle(&c->r->value, c->self);
+}
+
+static void server_unref(call *c) {
+  ns_server_unref(((server_state *)c->self->state)->srv);
+  val_write_handle(&c->r->value, c->self);
+}
+
 static const method_def server_methods[] = {
+    {"ref", server_ref},
+    {"unref", server_unref},
     {"listen", server_listen},
     {"close", server_close},
     {"address", server_address},

@@ -136,9 +136,9 @@ static void on_write_done(ns_socket *sock, const ns_error *err, void *arg) {
   socket_state *st = p->st;
   json_writer args;
 
-  (void)sock;
   write_args_begin(&args);
   if (err != NULL) val_write_error(&args, err);
+  else if (ns_socket_write_batched(sock)) val_write_undefined(&args); /* cb(undefined) */
   jw_array_end(&args);
   out_callback(p->label, &args);
   jw_free(&args);

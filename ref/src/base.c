@@ -1,0 +1,154 @@
+/*
+ * base.c - per-event_base state: ref'd handle count, the DNS resolver,
+ * ns_run() and ns_base_cleanup().
+ */
+#include "base.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "netspec.h"
+#include "socket_int.h"
+
+typedef struct base_rec {
+  struct event_base *base;
+  int refs;
+  struct evdns_base *dns;
+  char *hosts_path;
+  char *nameserver;
+  ns_socket *sockets;
+  struct base_rec *next;
+} base_rec;
+
+static base_rec *records;
+
+/* The record of `base`; created when `create` is set. */
+static base_rec *rec_of(struct event_base *base, int create) {
+  base_rec *r;
+
+  for (r = records; r != NULL; r = r->next)
+    if (r->base == base)
+      return r;
+  if (!create || (r = calloc(1, sizeof *r)) == NULL)
+    return NULL;
+  r->base = base;
+  r->next = records;
+  records = r;
+  return r;
+}
+
+void ns__base_ref(struct event_base *base, int delta) {
+  base_rec *r = rec_of(base, delta > 0);
+
+  if (r != NULL)
+    r->refs += delta;
+}
+
+void ns__base_track(struct event_base *base, ns_socket *sock, int on) {
+  base_rec *r = rec_of(base, on);
+
+  if (r == NULL)
+    return;
+  if (on) {
+    sock->base_prev = NULL;
+    sock->base_next = r->sockets;
+    if (r->sockets != NULL)
+      r->sockets->base_prev = sock;
+    r->sockets = sock;
+    return;
+  }
+  if (sock->base_prev != NULL)
+    sock->base_prev->base_next = sock->base_next;
+  else if (r->sockets == sock)
+    r->sockets = sock->base_next;
+  if (sock->base_next != NULL)
+    sock->base_next->base_prev = sock->base_prev;
+  sock->base_prev = sock->base_next = NULL;
+}
+
+int ns_base_refs(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+
+  return (r != NULL ? r->refs : 0) +
+         event_base_get_num_events(base, EVENT_BASE_COUNT_ACTIVE);
+}
+
+int ns_run(struct event_base *base) {
+  while (ns_base_refs(base) > 0) {
+    if (event_base_loop(base, EVLOOP_ONCE) < 0)
+      return -1;
+    if (event_base_got_break(base) || event_base_got_exit(base))
+      break;
+  }
+  return 0;
+}
+
+int ns_dns_configure(struct event_base *base, const char *hosts_path,
+                     const char *nameserver) {
+  base_rec *r = rec_of(base, 1);
+  char *h = NULL, *n = NULL;
+
+  if (r == NULL)
+    return -1;
+  if ((hosts_path != NULL && (h = strdup(hosts_path)) == NULL) ||
+      (nameserver != NULL && (n = strdup(nameserver)) == NULL)) {
+    free(h);
+    return -1;
+  }
+  if (r->dns != NULL && n != NULL &&
+      evdns_base_nameserver_ip_add(r->dns, n) != 0) {
+    free(h);
+    free(n);
+    return -1;
+  }
+  if (h != NULL) {
+    free(r->hosts_path);
+    r->hosts_path = h;
+    if (r->dns != NULL)
+      evdns_base_load_hosts(r->dns, h);
+  }
+  if (n != NULL) {
+    free(r->nameserver);
+    r->nameserver = n;
+  }
+  return 0;
+}
+
+struct evdns_base *ns__base_dns(struct event_base *base) {
+  base_rec *r = rec_of(base, 1);
+
+  if (r == NULL)
+    return NULL;
+  if (r->dns != NULL)
+    return r->dns;
+  /* 0: no nameservers from resolv.conf, nothing initialised. */
+  r->dns = evdns_base_new(base, 0);
+  if (r->dns == NULL)
+    return NULL;
+  evdns_base_load_hosts(r->dns,
+                        r->hosts_path != NULL ? r->hosts_path : "/etc/hosts");
+  if (r->nameserver != NULL)
+    evdns_base_nameserver_ip_add(r->dns, r->nameserver);
+  return r->dns;
+}
+
+void ns_base_cleanup(struct event_base *base) {
+  base_rec **p, *r;
+
+  for (p = &records; (r = *p) != NULL; p = &r->next)
+    if (r->base == base)
+      break;
+  if (r == NULL)
+    return;
+  while (r->sockets != NULL)
+    ns__socket_cleanup(r->sockets); /* unlinks itself */
+  *p = r->next;
+  if (r->dns != NULL)
+    evdns_base_free(r->dns, 1);
+  free(r->hosts_path);
+  free(r->nameserver);
+  free(r);
+}

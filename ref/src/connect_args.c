@@ -1,0 +1,73 @@
+/*
+ * connect_args.c - socket.connect() / setTimeout() argument checks.
+ */
+#include "connect_args.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "addr.h"
+#include "error.h"
+
+int ns__connect_validate(const ns_connect_options *opts, int busy,
+                         ns_error *err) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  char msg[NS_ADDRESS_MAX + 64];
+
+  if (busy) {
+    ns__error_plain(err, "Error", "Socket is already connected");
+    return -1;
+  }
+  if (opts->path != NULL && opts->path[0] != '\0')
+    return 0;
+  if (opts->local_address != NULL && opts->local_address[0] != '\0' &&
+      ns__addr_parse_ip(opts->local_address, 0, &ss, &len) == 0) {
+    snprintf(msg, sizeof msg, "\"localAddress\" option must be a valid IP: %s",
+             opts->local_address);
+    ns__error_plain(err, "TypeError", msg);
+    return -1;
+  }
+  if (opts->lookup == NULL &&
+      (opts->host == NULL || opts->host[0] == '\0' ||
+       ns__addr_parse_ip(opts->host, 0, &ss, &len) == 0)) {
+    /* dns.lookup()'s checks, made when the host has to be looked up with
+     * the default lookup (and only after the port check) */
+    int hints = opts->hints;
+
+    if (opts->family != 0 && opts->family != 4 && opts->family != 6 &&
+        !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
+      ns__error_plain(err, "TypeError",
+                      "Invalid argument: family must be 4 or 6");
+      return -1;
+    }
+    if (hints != 0 && hints != NS_AI_ADDRCONFIG && hints != NS_AI_V4MAPPED &&
+        hints != (NS_AI_ADDRCONFIG | NS_AI_V4MAPPED) &&
+        !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
+      ns__error_plain(err, "TypeError",
+                      "Invalid argument: hints must use valid flags");
+      return -1;
+    }
+  }
+  if (opts->port < 0 || opts->port > 65535 || opts->port_invalid) {
+    if (opts->port_text != NULL)
+      snprintf(msg, sizeof msg,
+               "\"port\" option should be >= 0 and < 65536: %.200s",
+               opts->port_text);
+    else
+      snprintf(msg, sizeof msg,
+               "\"port\" option should be >= 0 and < 65536: %d", opts->port);
+    ns__error_plain(err, "RangeError", msg);
+    return -1;
+  }
+  return 0;
+}
+
+int ns__timeout_validate(double ms, ns_error *err) {
+  if (ms < 0 || !isfinite(ms)) {
+    ns__error_plain(err, "RangeError",
+                    "\"msecs\" argument must be a non-negative finite number");
+    return -1;
+  }
+  return 0;
+}
