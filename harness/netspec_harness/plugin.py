@@ -120,7 +120,11 @@ def _is_worker(config):
 
 
 def _in_suite(item):
-    return str(item.fspath).startswith(CONFORMANCE)
+    return _in_suite_path(str(item.fspath))
+
+
+def _in_suite_path(path):
+    return path.startswith(CONFORMANCE)
 
 
 # -------------------------------------------------------------------- set-up
@@ -263,6 +267,11 @@ def sock_dir():
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
+    if rep.failed and call.excinfo is not None and call.excinfo.errisinstance(ShimError):
+        # The shim failed, not an assertion: say so plainly, without the harness's traceback.
+        where = call.excinfo.traceback.filter(lambda e: _in_suite_path(str(e.path)))
+        line = "%s:%d: " % (where[-1].path, where[-1].lineno + 1) if where else ""
+        rep.longrepr = "%s%s: %s" % (line, call.excinfo.typename, call.excinfo.value)
     entry = getattr(item, "_netspec_expect", None)
     if entry and entry.get("match") and rep.when == "call" and hasattr(rep, "wasxfail") and rep.skipped:
         text = str(call.excinfo.value) if call.excinfo else ""
