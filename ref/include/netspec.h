@@ -41,8 +41,10 @@ const char *ns_version(void);
 
 /* ------------------------------------------------------------------ errors */
 
-/** Longest address text an error or address can carry (a Unix path with NUL). */
-#define NS_ADDRESS_MAX 256
+/** Size of the address text an error or address can carry, its NUL
+ *  included: a Unix path of up to NS_ADDRESS_MAX - 1 bytes is reported in
+ *  full (Linux's PATH_MAX); longer text is cut to that many bytes. */
+#define NS_ADDRESS_MAX 4096
 
 /**
  * An error as Node reports it. `code` and `syscall` are static strings or
@@ -65,7 +67,7 @@ typedef struct ns_error {
   char address[NS_ADDRESS_MAX];
   int has_port;
   int port;
-  char message[512];
+  char message[NS_ADDRESS_MAX + 256];
 } ns_error;
 
 /** Returns the symbolic name of a positive errno value ("EADDRINUSE"), or
@@ -82,10 +84,13 @@ typedef enum ns_address_kind {
 
 /** What `server.address()` / `socket.address()` return. `family` is the
  *  static string "IPv4" or "IPv6" for NS_ADDRESS_INET, else NULL. `address`
- *  holds the IP text or the path. */
+ *  holds the IP text or the path, NUL-terminated; `address_len` is its
+ *  length in bytes, which counts NUL bytes inside a path given with one
+ *  (IPC.PATH.NUL.1: read it with the length, not as a C string). */
 typedef struct ns_address {
   ns_address_kind kind;
   char address[NS_ADDRESS_MAX];
+  size_t address_len;
   const char *family;
   int port;
 } ns_address;
@@ -500,6 +505,9 @@ typedef struct ns_listen_options {
   int port;         /* 0: an ephemeral port chosen by the system */
   int has_port;     /* non-zero when `port` was given */
   const char *path; /* Unix socket path; ignored when has_port is set */
+  size_t path_len;  /* bytes of `path` when it holds NUL bytes, else 0
+                       (strlen): the socket file is named by the part before
+                       the first NUL, address() answers all path_len bytes */
   int backlog;      /* <= 0: the default, 511 */
   int exclusive;    /* accepted; cluster sharing does not exist in C */
 } ns_listen_options;
@@ -520,6 +528,46 @@ typedef struct ns_listen_options {
  */
 int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
                      ns_error *err);
+
+/**
+ * server.listen(otherServer[, backlog]) (SERVER.LISTEN.HANDLE.SERVER.*):
+ * `srv` listens on the listening socket of `lender` (another server of the
+ * same base) with `backlog` (<= 0: 511), which applies to the shared
+ * socket. From then on `srv` emits the connections and `lender` none;
+ * closing (or freeing) either server stops the shared socket for both,
+ * although the other still reads as listening until it is closed itself.
+ * address() of `srv` is the lender's. Returns -1 with *err (Error "Invalid
+ * listen argument: Server { _handle: null }") when `lender` does not
+ * listen; otherwise 0: `srv` listens at once, NS_SERVER_LISTENING follows
+ * on a later iteration. A server that already listens keeps its socket.
+ */
+int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
+                            ns_error *err);
+
+/**
+ * server.listen({ fd }) (SERVER.LISTEN.HANDLE.FD.*): listens on `fd`, an
+ * open stream socket (TCP or Unix, bound, possibly listening already),
+ * which the library owns from then on (closed with the server; a Unix
+ * socket's file is not removed). A negative `fd` returns -1 with *err
+ * (Error "Invalid listen argument: { fd: N }"). Otherwise returns 0: the
+ * server listens at once and NS_SERVER_LISTENING follows. When `fd` is not
+ * an open TCP or Unix stream socket, the server does not listen and
+ * NS_SERVER_ERROR "listen EINVAL" (syscall "listen", no port, no address)
+ * follows; `fd` then stays the caller's. When listen() fails on it, `fd`
+ * is closed and NS_SERVER_ERROR "listen E..." (no port) follows. A server
+ * that already listens keeps its own socket and closes `fd`.
+ */
+int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
+
+/**
+ * server.listen(socket) (SERVER.LISTEN.HANDLE.SOCKET.1): listens on the
+ * descriptor of `sock`. A connected socket cannot listen: returns 0 and
+ * NS_SERVER_ERROR "listen EINVAL" (port -1) follows; the socket itself is
+ * left as it is. A socket without a descriptor returns -1 with *err (Error
+ * "Invalid listen argument: Socket { _handle: null }").
+ */
+int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
+                            ns_error *err);
 
 /**
  * Stops accepting, like server.close([callback]). Emits NS_SERVER_CLOSE on a
@@ -547,11 +595,47 @@ void ns_server_unref(ns_server *srv);
 /** Returns non-zero while the server is listening (server.listening). */
 int ns_server_listening(const ns_server *srv);
 
+/** Callback of ns_server_get_connections(): the number of open accepted
+ *  connections when it runs. */
+typedef void (*ns_count_cb)(ns_server *srv, int count, void *arg);
+
+/**
+ * server.getConnections(callback): calls `cb` with `arg` and the count on a
+ * later loop iteration (once), in any state of the server (0 before listen,
+ * still counting open connections after close). Returns 0, or -1 (nothing
+ * queued) when `cb` is NULL, the server was freed, or memory is exhausted.
+ * The call is dropped, unanswered, if the server is freed before it runs.
+ */
+int ns_server_get_connections(ns_server *srv, ns_count_cb cb, void *arg);
+
+/** The deprecated server.connections: the number of accepted connections
+ *  not yet closed (SERVER.CONNECTIONS.1). Emits nothing. */
+int ns_server_connections(const ns_server *srv);
+
+/** Assigning server.connections (SERVER.CONNECTIONS.4): sets the count that
+ *  ns_server_connections() and getConnections report; closing accepted
+ *  connections counts down from it, and the server's 'close' waits until
+ *  it is 0, as in Node 8. Emits nothing. */
+void ns_server_set_connections(ns_server *srv, int count);
+
+/** server.maxConnections: 0 (the default) is no limit; otherwise, while
+ *  the count is at or above `max` (always, for a negative `max`), a new
+ *  connection is accepted and closed at once: the peer sees an orderly end,
+ *  no NS_SERVER_CONNECTION and no error is emitted. Connections already
+ *  open stay open. */
+void ns_server_set_max_connections(ns_server *srv, int max);
+
 /** Releases the server. If it is still listening its socket is closed
  *  silently (no events, pending ones are dropped, a bound path is removed);
  *  its accepted sockets are closed silently too (as ns_socket_free()). May be called from any callback of
  *  the server: nothing of it runs afterwards. */
 void ns_server_free(ns_server *srv);
+
+/** Like ns_server_free(), but a bound Unix socket path is left in the file
+ *  system, as when a Node 8 process exits while listening (IPC.LIFECYCLE):
+ *  use it when the program ends. Same events and ownership as
+ *  ns_server_free(). */
+void ns_server_free_at_exit(ns_server *srv);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,7 @@ int ns__addr_format(const struct sockaddr *sa, ns_address *out) {
     return -1;
   }
   out->kind = NS_ADDRESS_INET;
+  out->address_len = strlen(out->address);
   return 0;
 }
 
@@ -160,10 +161,14 @@ socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun) {
   return (socklen_t)sizeof *sun;
 }
 
-void ns__addr_pipe(const char *src, ns_address *out) {
+void ns__addr_pipe(const char *src, size_t len, ns_address *out) {
   memset(out, 0, sizeof *out);
   out->kind = NS_ADDRESS_PIPE;
-  ns__copy_text(out->address, sizeof out->address, src);
+  if (len >= sizeof out->address)
+    len = sizeof out->address - 1;
+  memcpy(out->address, src, len);
+  out->address[len] = '\0';
+  out->address_len = len;
 }
 
 int ns_is_ip(const char *text) {

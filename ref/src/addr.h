@@ -44,8 +44,9 @@ int ns__addr_format(const struct sockaddr *sa, ns_address *out);
  */
 socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun);
 
-/* Copies `src` into out->address as a pipe address (truncating to
- * NS_ADDRESS_MAX - 1 bytes). */
-void ns__addr_pipe(const char *src, ns_address *out);
+/* Copies the `len` bytes of `src` (NUL bytes allowed) into out->address as
+ * a pipe address (cut to NS_ADDRESS_MAX - 1 bytes), NUL-terminated, and
+ * sets out->address_len. */
+void ns__addr_pipe(const char *src, size_t len, ns_address *out);
 
 #endif /* NS_SRC_ADDR_H */

@@ -37,12 +37,12 @@ static void server_release(ns_server *srv) {
 }
 
 /* Marks a callback of `srv` as running (so it is not released under it). */
-static void server_enter(ns_server *srv) {
+void ns__server_enter(ns_server *srv) {
   srv->busy++;
 }
 
 /* Ends a callback; returns -1 (and releases it) if `srv` was freed. */
-static int server_leave(ns_server *srv) {
+int ns__server_leave(ns_server *srv) {
   if (--srv->busy == 0 && srv->freed) {
     server_release(srv);
     return -1;
@@ -51,10 +51,10 @@ static int server_leave(ns_server *srv) {
 }
 
 int ns__server_emit(ns_server *srv, const ns_server_event *ev) {
-  server_enter(srv);
+  ns__server_enter(srv);
   if (srv->cb != NULL)
     srv->cb(srv, ev, srv->arg);
-  return server_leave(srv);
+  return ns__server_leave(srv);
 }
 
 int ns__server_emit_error(ns_server *srv, const ns_error *err) {
@@ -85,9 +85,12 @@ void ns__server_stop_listening(ns_server *srv) {
     srv->accept_ev = NULL;
   }
   if (srv->fd >= 0) {
+    if (srv->shared)
+      shutdown(srv->fd, SHUT_RDWR); /* the other server's copy stops too */
     close(srv->fd);
     srv->fd = -1;
   }
+  srv->shared = 0;
   ns__server_update_ref(srv);
   if (srv->unlink_path != NULL) {
     unlink(srv->unlink_path);
@@ -136,10 +139,10 @@ static void emit_close_job(void *owner, void *payload) {
 
     reqs = req->next;
     ns__error_plain(&not_running, "Error", "Not running");
-    server_enter(srv);
+    ns__server_enter(srv);
     req->cb(srv, req->not_running ? &not_running : NULL, req->arg);
     free(req);
-    gone = server_leave(srv);
+    gone = ns__server_leave(srv);
     if (gone) {
       free_close_reqs(reqs);
       return;
@@ -195,7 +198,7 @@ int ns_server_address(const ns_server *srv, ns_address *out) {
     return -1;
   }
   if (srv->pipe_name != NULL) {
-    ns__addr_pipe(srv->pipe_name, out);
+    ns__addr_pipe(srv->pipe_name, srv->pipe_name_len, out);
     return 0;
   }
   return -1;
@@ -242,4 +245,12 @@ void ns_server_free(ns_server *srv) {
   srv->pipe_name = NULL;
   if (srv->busy == 0)
     server_release(srv);
+}
+
+void ns_server_free_at_exit(ns_server *srv) {
+  if (srv == NULL || srv->freed)
+    return;
+  free(srv->unlink_path); /* closing the descriptor leaves the file */
+  srv->unlink_path = NULL;
+  ns_server_free(srv);
 }

@@ -16,9 +16,14 @@
 /* Wraps an accepted descriptor, counts it and emits 'connection'.
  * Returns 0, or -1 if the server was freed by the callback. */
 static int deliver(ns_server *srv, int fd) {
-  ns_socket *sock = ns__socket_accepted(srv, fd);
+  ns_socket *sock;
   ns_server_event ev;
 
+  if (ns__server_over_limit(srv)) {
+    close(fd); /* maxConnections: the peer sees an orderly end */
+    return 0;
+  }
+  sock = ns__socket_accepted(srv, fd);
   if (sock == NULL) {
     close(fd); /* out of memory: drop the connection */
     return 0;

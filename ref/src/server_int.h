@@ -26,11 +26,16 @@ struct ns_server {
 
   int fd;                    /* listening descriptor; -1: Node's _handle null */
   int is_pipe;               /* fd is a Unix domain socket */
+  int shared;                /* fd is also another server's (listen(server)):
+                                shut the socket down when closing it */
   struct event *accept_ev;   /* readable-fd watcher while fd >= 0 */
   char *pipe_name;           /* Node's _pipeName: address() of a pipe server */
+  size_t pipe_name_len;      /* its bytes (it may hold NUL bytes) */
   char *unlink_path;         /* the path bound; removed when fd is closed */
 
-  int connections;           /* accepted sockets not yet destroyed */
+  int connections;           /* accepted sockets not yet destroyed (or the
+                                value assigned to `connections`) */
+  int max_connections;       /* 0: no limit; negative: refuse every one */
   ns_socket *sockets;        /* their list, to destroy them on free */
 
   ns__close_req *close_reqs; /* close callbacks waiting for 'close' */
@@ -70,6 +75,26 @@ void ns__server_update_ref(ns_server *srv);
 /* Starts watching the listening descriptor for connections. Returns 0 or
  * -1 (out of memory). */
 int ns__server_watch(ns_server *srv);
+
+/* Node's default backlog: 511, which the kernel rounds up to 512. */
+#define NS__DEFAULT_BACKLOG 511
+
+/*
+ * Listens on the bound descriptor in srv->fd (deferred: a bind error to
+ * report now). On failure the descriptor is closed and the error queued
+ * (with `address`, `port`); on success the server watches for connections
+ * and 'listening' is queued. Node's setupListenHandle().
+ */
+void ns__server_setup_listen(ns_server *srv, int backlog, int deferred,
+                             const char *address, int port);
+
+/* Marks a user callback of `srv` as running / ended (the server is not
+ * released under it). ns__server_leave returns -1 when it was freed. */
+void ns__server_enter(ns_server *srv);
+int ns__server_leave(ns_server *srv);
+
+/* Non-zero when maxConnections turns the next connection away. */
+int ns__server_over_limit(const ns_server *srv);
 
 /* Called by ns_socket_destroy(): `sock` is no longer a connection. */
 void ns__server_socket_gone(ns_server *srv, ns_socket *sock);

@@ -21,7 +21,6 @@
 #include "netfd.h"
 
 /* Node's default backlog: 511, which the kernel rounds up to 512. */
-#define DEFAULT_BACKLOG 511
 
 /* A listen request waiting for its host lookup (the next tick). */
 struct lookup_job {
@@ -53,13 +52,8 @@ static void post_listen_error(ns_server *srv, int errnum, const char *address,
   ns__server_post_error(srv, &err);
 }
 
-/*
- * Listens on the bound descriptor in srv->fd (deferred: a bind error to
- * report now). On failure the descriptor is closed and the error queued;
- * on success the server watches for connections and 'listening' is queued.
- */
-static void setup_listen(ns_server *srv, int backlog, int deferred,
-                         const char *address, int port) {
+void ns__server_setup_listen(ns_server *srv, int backlog, int deferred,
+                             const char *address, int port) {
   if (ns__fd_listen(srv->fd, backlog, deferred) == -1 ||
       ns__server_watch(srv) == -1) {
     int errnum = errno;
@@ -116,7 +110,8 @@ static void listen_tcp(ns_server *srv, const struct sockaddr *sa,
     ns__server_update_ref(srv);
     ns__fd_emfile_reserve();
   }
-  setup_listen(srv, backlog, deferred, ip != NULL ? ip : "::", port);
+  ns__server_setup_listen(srv, backlog, deferred, ip != NULL ? ip : "::",
+                          port);
 }
 
 /* Listens on the Unix domain socket `path`. */
@@ -141,7 +136,7 @@ static void listen_pipe(ns_server *srv, const char *path, int backlog) {
     srv->unlink_path = copy; /* the full path, as libuv keeps it */
     ns__fd_emfile_reserve();
   }
-  setup_listen(srv, backlog, 0, path, -1);
+  ns__server_setup_listen(srv, backlog, 0, path, -1);
 }
 
 /* Tick job: the host lookup of a listen request, then the bind. A lookup
@@ -178,7 +173,7 @@ static int post_lookup(ns_server *srv, const char *host, int port,
 }
 
 /* Node's listen() with no argument: any address, an ephemeral port. */
-static const ns_listen_options no_options = {NULL, 0, 1, NULL, 0, 0};
+static const ns_listen_options no_options = {.has_port = 1};
 
 int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
                      ns_error *err) {
@@ -191,7 +186,7 @@ int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
     opts = &no_options;
   if (ns__listen_validate(opts, err) != 0)
     return -1;
-  backlog = opts->backlog > 0 ? opts->backlog : DEFAULT_BACKLOG;
+  backlog = opts->backlog > 0 ? opts->backlog : NS__DEFAULT_BACKLOG;
   if (opts->has_port) {
     if (opts->host != NULL && opts->host[0] != '\0') {
       if (post_lookup(srv, opts->host, opts->port, backlog) != 0) {
@@ -204,14 +199,18 @@ int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
     return 0;
   }
   {
-    char *name = strdup(opts->path);
+    size_t n = opts->path_len > 0 ? opts->path_len : strlen(opts->path);
+    char *name = malloc(n + 1);
 
     if (name == NULL) {
       ns__error_sys(err, ENOMEM, "listen");
       return -1;
     }
+    memcpy(name, opts->path, n);
+    name[n] = '\0';
     free(srv->pipe_name);
     srv->pipe_name = name; /* Node sets _pipeName before binding */
+    srv->pipe_name_len = n;
   }
   listen_pipe(srv, opts->path, backlog);
   return 0;

@@ -124,7 +124,7 @@ Test(error, plain) {
 
 Test(error, long_address_is_truncated_safely) {
   ns_error e;
-  char path[600];
+  static char path[NS_ADDRESS_MAX + 600];
 
   memset(path, 'p', sizeof path - 1);
   path[sizeof path - 1] = '\0';

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -880,6 +881,282 @@ Test(server, pipe_missing_directory) {
   cr_assert(run_until(&r, 1, 2000));
   expect_listen_error(&r.e[0], "EACCES", path, -1,
                       "listen EACCES /nonexistent-netspec-dir/x.sock");
+  ns_server_free(srv);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+/* ------------------------------------------- counting and limiting */
+
+/* Records getConnections() answers. */
+typedef struct counts {
+  int n;
+  int v[4];
+} counts;
+
+static void on_count(ns_server *srv, int count, void *arg) {
+  counts *c = arg;
+
+  (void)srv;
+  if (c->n < 4)
+    c->v[c->n++] = count;
+}
+
+/* Returns non-zero when the peer on `fd` sees an orderly end (EOF). */
+static int sees_eof(int fd) {
+  char b;
+  struct timeval tv = {2, 0};
+
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return recv(fd, &b, 1, 0) == 0;
+}
+
+Test(server, max_connections_turns_away_and_counts) {
+  rec r;
+  ns_server *srv;
+  counts c;
+  int fd1, fd2;
+
+  memset(&c, 0, sizeof c);
+  rec_init(&r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  cr_expect_eq(ns_server_get_connections(srv, NULL, NULL), -1);
+  cr_assert_eq(ns_server_get_connections(srv, on_count, &c), 0);
+  cr_expect_eq(c.n, 0, "answered synchronously");
+  listen_ok(&r, srv, tcp("127.0.0.1", 0));
+  cr_assert(run_until(&r, 1, 2000));
+  cr_expect_eq(c.n, 1);
+  cr_expect_eq(c.v[0], 0, "0 before any connection");
+  ns_server_set_max_connections(srv, 1);
+  fd1 = connect_ipv4(port_of(srv), NULL);
+  cr_assert(run_until(&r, 2, 2000));
+  fd2 = connect_ipv4(port_of(srv), NULL);
+  run_for(&r, 50);
+  cr_expect_str_eq(kinds(&r), "LC", "no event for the turned-away peer");
+  cr_expect(sees_eof(fd2), "the turned-away peer sees EOF");
+  cr_expect_eq(ns_server_connections(srv), 1);
+  ns_server_set_connections(srv, 5);
+  cr_expect_eq(ns_server_connections(srv), 5);
+  ns_server_set_connections(srv, 1);
+  ns_server_get_connections(srv, on_count, &c);
+  run_for(&r, 10);
+  cr_expect_eq(c.n, 2);
+  cr_expect_eq(c.v[1], 1);
+  close(fd1);
+  close(fd2);
+  ns_server_free(srv);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+Test(server, negative_max_connections_refuses_all) {
+  rec r;
+  ns_server *srv;
+  int fd;
+
+  rec_init(&r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  ns_server_set_max_connections(srv, -1);
+  listen_ok(&r, srv, tcp("127.0.0.1", 0));
+  cr_assert(run_until(&r, 1, 2000));
+  fd = connect_ipv4(port_of(srv), NULL);
+  run_for(&r, 50);
+  cr_expect(sees_eof(fd));
+  cr_expect_str_eq(kinds(&r), "L");
+  cr_expect_eq(ns_server_connections(srv), 0);
+  close(fd);
+  ns_server_free(srv);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+/* ------------------------------------------------------ listen(handle) */
+
+Test(server, listen_on_another_servers_socket) {
+  rec r;
+  ns_server *lender, *borrower, *idle;
+  ns_error err;
+  ns_address a1, a2;
+  int fd, port;
+
+  rec_init(&r);
+  lender = ns_server_new(r.base, NULL, on_event, &r);
+  borrower = ns_server_new(r.base, NULL, on_event, &r);
+  idle = ns_server_new(r.base, NULL, on_event, &r);
+  cr_expect_eq(ns_server_listen_server(borrower, idle, 0, &err), -1);
+  cr_expect_str_eq(err.name, "Error");
+  cr_expect_eq(strncmp(err.message, "Invalid listen argument:", 24), 0);
+  listen_ok(&r, lender, tcp("127.0.0.1", 0));
+  cr_assert(run_until(&r, 1, 2000));
+  port = port_of(lender);
+  cr_assert_eq(ns_server_listen_server(borrower, lender, 9, &err), 0);
+  cr_expect_eq(ns_server_listening(borrower), 1, "listening at once");
+  cr_expect_eq(r.n, 1, "nothing emitted synchronously");
+  cr_assert(run_until(&r, 2, 2000));
+  cr_expect_eq(r.e[1].srv, borrower);
+  cr_assert_eq(ns_server_address(lender, &a1), 0);
+  cr_assert_eq(ns_server_address(borrower, &a2), 0);
+  cr_expect_eq(a1.port, a2.port);
+  fd = connect_ipv4(port, NULL);
+  cr_assert(run_until(&r, 3, 2000));
+  cr_expect_eq(r.e[2].kind, EV_CONNECTION);
+  cr_expect_eq(r.e[2].srv, borrower, "the borrower gets the connection");
+  ns_socket_destroy(r.e[2].sock, NULL);
+  close(fd);
+  ns_server_close(borrower, NULL, NULL);
+  cr_assert(run_until(&r, 4, 2000));
+  cr_expect_eq(ns_server_listening(lender), 1);
+  {
+    struct sockaddr_in sin;
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_expect_eq(connect(c, (struct sockaddr *)&sin, sizeof sin), -1);
+    cr_expect_eq(errno, ECONNREFUSED);
+    close(c);
+  }
+  ns_server_close(lender, on_close_cb, &r);
+  cr_assert(run_until(&r, 6, 2000));
+  cr_expect_not(r.e[5].has_err);
+  ns_server_free(lender);
+  ns_server_free(borrower);
+  ns_server_free(idle);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+Test(server, listen_on_an_inherited_descriptor) {
+  rec r;
+  ns_server *srv;
+  ns_error err;
+  struct sockaddr_in sin;
+  socklen_t len = sizeof sin;
+  int lfd, fd;
+
+  rec_init(&r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  cr_expect_eq(ns_server_listen_fd(srv, -1, 0, &err), -1);
+  cr_expect_str_eq(err.message, "Invalid listen argument: { fd: -1 }");
+  lfd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+  cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+  cr_assert_eq(ns_server_listen_fd(srv, lfd, 0, &err), 0);
+  cr_expect_eq(ns_server_listening(srv), 1);
+  cr_expect_eq(port_of(srv), ntohs(sin.sin_port));
+  cr_assert(run_until(&r, 1, 2000));
+  fd = connect_ipv4(ntohs(sin.sin_port), NULL);
+  cr_assert(run_until(&r, 2, 2000));
+  cr_expect_str_eq(kinds(&r), "LC");
+  close(fd);
+  ns_server_free(srv); /* closes lfd, which the library owns */
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+/* Socket callback that ignores everything. */
+static void ignore_socket(ns_socket *s, const ns_socket_event *ev, void *arg) {
+  (void)s;
+  (void)ev;
+  (void)arg;
+}
+
+Test(server, listen_on_a_connected_socket_fails_with_einval) {
+  rec r;
+  ns_server *srv, *holder;
+  ns_socket *sock;
+  ns_socket_options so;
+  ns_error err;
+  int fd;
+
+  rec_init(&r);
+  holder = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  listen_ok(&r, holder, tcp("127.0.0.1", 0));
+  cr_assert(run_until(&r, 1, 2000));
+  fd = connect_ipv4(port_of(holder), NULL);
+  memset(&so, 0, sizeof so);
+  sock = ns_socket_new(r.base, NULL, ignore_socket, NULL, NULL);
+  cr_expect_eq(ns_server_listen_socket(srv, sock, 0, &err), -1,
+               "a socket without descriptor is no handle");
+  ns_socket_free(sock);
+  so.has_fd = 1;
+  so.fd = fd;
+  sock = ns_socket_new(r.base, &so, ignore_socket, NULL, NULL);
+  cr_assert_not_null(sock);
+  cr_assert_eq(ns_server_listen_socket(srv, sock, 0, &err), 0);
+  cr_assert(run_until(&r, 3, 2000)); /* holder's connection, srv's error */
+  {
+    const entry *x = r.e[1].kind == EV_ERROR ? &r.e[1] : &r.e[2];
+
+    cr_expect_eq(x->kind, EV_ERROR);
+    cr_expect_eq(x->srv, srv);
+    cr_expect_str_eq(x->err.code, "EINVAL");
+    cr_expect_str_eq(x->err.message, "listen EINVAL");
+    cr_expect_eq(x->err.port, -1);
+    cr_expect_not(x->err.has_address);
+  }
+  cr_expect_eq(ns_server_listening(srv), 0);
+  ns_socket_free(sock);
+  ns_server_free(srv);
+  ns_server_free(holder);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+}
+
+/* ------------------------------------------------------ paths at exit */
+
+Test(server, free_at_exit_leaves_the_socket_file) {
+  rec r;
+  ns_server *srv;
+  ns_listen_options o;
+  ns_address a;
+  char dir[64], path[128], full[160];
+
+  make_dir(dir);
+  snprintf(path, sizeof path, "%s/x.sock", dir);
+  memcpy(full, path, strlen(path));
+  memcpy(full + strlen(path), "\0tail", 6);
+  rec_init(&r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  o = pipe_at(full);
+  o.path_len = strlen(path) + 5;
+  listen_ok(&r, srv, o);
+  cr_expect(path_exists(path), "the name ends at the NUL");
+  cr_assert_eq(ns_server_address(srv, &a), 0);
+  cr_expect_eq(a.address_len, strlen(path) + 5);
+  cr_expect_eq(memcmp(a.address, full, a.address_len), 0);
+  ns_server_free_at_exit(srv);
+  cr_expect(path_exists(path), "left in place");
+  unlink(path);
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+  rmdir(dir);
+}
+
+Test(server, listen_on_a_descriptor_that_is_no_socket) {
+  rec r;
+  ns_server *srv;
+  ns_error err;
+  int fds[2];
+
+  rec_init(&r);
+  srv = ns_server_new(r.base, NULL, on_event, &r);
+  cr_assert_eq(pipe(fds), 0);
+  cr_assert_eq(ns_server_listen_fd(srv, fds[0], 0, &err), 0);
+  cr_expect_eq(ns_server_listening(srv), 0, "not listening, at once");
+  cr_assert(run_until(&r, 1, 2000));
+  cr_expect_eq(r.e[0].kind, EV_ERROR);
+  cr_expect_str_eq(r.e[0].err.message, "listen EINVAL");
+  cr_expect_not(r.e[0].err.has_port);
+  cr_expect_neq(fcntl(fds[0], F_GETFD), -1, "the descriptor stays the caller's");
+  close(fds[0]);
+  close(fds[1]);
   ns_server_free(srv);
   ns_base_cleanup(r.base);
   event_base_free(r.base);

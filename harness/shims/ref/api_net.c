@@ -38,6 +38,7 @@ static const method_def net_methods[] = {
     {"isIPv4", net_is_ipv4},
     {"isIPv6", net_is_ipv6},
     {"createServer", server_create},
+    {"Server", server_create}, /* net.Server() without new: as new */
     {"connect", socket_create_connection},
     {"createConnection", socket_create_connection},
     {NULL, NULL},

@@ -1,38 +1,20 @@
 /*
  * api_server.c - Server handles: net.createServer() / new net.Server(),
- * listen(), close(), address(), `listening`, and the bridge from the
- * library's server events to event and callback messages. Listener
- * callbacks the harness passed in are kept as labels and written after
- * the event they listen to, as an EventEmitter would call them.
+ * close(), address(), `listening`, ref/unref, the class table, and the
+ * bridge from the library's server events to event and callback messages.
+ * Listener callbacks the harness passed in are kept as labels and written
+ * after the event they listen to, as an EventEmitter would call them.
+ * listen() is in api_server_listen.c, the connection counts in
+ * api_server_count.c.
  */
-#include <math.h>
 #include <stdio.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "handles.h"
-#include "jsnum.h"
-#include "labels.h"
+#include "api_server.h"
 #include "out.h"
-#include "shim.h"
 #include "value.h"
 #include "xalloc.h"
-
-/* A close(cb) whose callback has not been called yet. */
-typedef struct close_req {
-  struct close_req *prev, *next;
-  struct server_state *st;
-  char *label;
-} close_req;
-
-typedef struct server_state {
-  ns_server *srv;
-  handle *self;
-  labels on_connection;  /* createServer's connectionListener */
-  labels once_listening; /* listen()'s callbacks */
-  close_req *closing;
-} server_state;
 
 /* ------------------------------------------------------------------ events */
 
@@ -147,115 +129,6 @@ void server_create(call *c) {
   val_write_handle(&c->r->value, st->self);
 }
 
-/* ------------------------------------------------------------------ listen */
-
-/* Node's toNumber(x): Number(x) when >= 0, else false (here 0). */
-static double to_nonneg_number(const json_value *v) {
-  double d = val_to_number(v);
-  return d >= 0 ? d : 0;
-}
-
-/* isPipeName(v): a string that does not read as a number >= 0. */
-static int is_pipe_name(const json_value *v) {
-  return val_kind_of(v) == VK_STRING && !(val_to_number(v) >= 0);
-}
-
-/* Maps a port value (number or string) to the int the C API takes:
- * itself when Node's isLegalPort() accepts it, else an int the library
- * must reject the same way (the value itself if it fits, else -1). */
-static int port_to_int(const json_value *port) {
-  double d = val_to_number(port);
-  int integral = isfinite(d) && d == trunc(d);
-
-  if (val_kind_of(port) == VK_STRING && js_string_is_blank(port->str, port->len))
-    return -1; /* "" and "  " read as 0 but are not legal ports */
-  if (integral && d >= 0 && d <= 65535) return (int)d;
-  if (integral && d >= INT_MIN && d <= INT_MAX) return (int)d;
-  return -1;
-}
-
-/* A C string option from a truthy value; EBADARGS when it has none. */
-static int c_string_option(call *c, const json_value *v, const char *what,
-                           const char **out) {
-  if ((*out = val_c_string(v)) == NULL) {
-    reply_bad(c->r, "EBADARGS", "%s must be a string without NUL bytes", what);
-    return -1;
-  }
-  return 0;
-}
-
-/* server.listen(port[, host][, backlog][, cb]), listen(path[, backlog][, cb]),
- * listen(options[, cb]), listen([cb]): Node 8's argument handling, mapped
- * onto ns_listen_options. */
-static void server_listen(call *c) {
-  server_state *st = c->self->state;
-  const json_value *const *a = c->args;
-  const size_t n = c->nargs;
-  const json_value *options = NULL, *port = NULL, *host = NULL, *path = NULL;
-  const json_value *backlog;
-  const char *label = n > 0 ? val_callback_label(a[n - 1]) : NULL;
-  int port_given = 0, port_zero = 0;
-  double backlog_from_args;
-  ns_listen_options lo;
-  ns_error err;
-
-  /* normalizeArgs(): which form is this? */
-  if (n > 0 && val_is_object(a[0])) {
-    if (val_kind_of(a[0]) != VK_OBJECT) {
-      reply_bad(c->r, "EBADARGS", "listen() on a handle or fd is not supported by the C API");
-      return;
-    }
-    options = a[0];
-    port = val_prop(options, "port");
-    port_given = port != NULL;
-    host = val_prop(options, "host");
-    path = val_prop(options, "path");
-  } else if (n > 0 && is_pipe_name(a[0])) {
-    path = a[0];
-  } else if (n > 0) {
-    port = a[0];
-    port_given = 1;
-    if (n > 1 && val_kind_of(a[1]) == VK_STRING) host = a[1];
-  }
-  backlog_from_args = n > 1 ? to_nonneg_number(a[1]) : 0;
-  if (backlog_from_args == 0 && n > 2) backlog_from_args = to_nonneg_number(a[2]);
-
-  /* listen(), listen(cb), listen(null), {port: undefined|null}: port 0. */
-  if (n == 0 || val_is_function(a[0]) ||
-      (port_given && val_kind_of(port) == VK_UNDEFINED) ||
-      val_kind_of(port) == VK_NULL)
-    port_zero = 1;
-
-  memset(&lo, 0, sizeof lo);
-  backlog = val_prop(options, "backlog");
-  lo.backlog = js_to_int32(val_truthy(backlog) ? val_to_number(backlog)
-                                               : backlog_from_args);
-  lo.exclusive = val_truthy(val_prop(options, "exclusive"));
-  if (port_zero || val_kind_of(port) == VK_NUMBER || val_kind_of(port) == VK_STRING) {
-    lo.has_port = 1;
-    lo.port = port_zero ? 0 : port_to_int(port);
-    if (val_truthy(host) && c_string_option(c, host, "host", &lo.host) != 0) return;
-  } else if (val_truthy(path) && is_pipe_name(path)) {
-    if (c_string_option(c, path, "path", &lo.path) != 0) return;
-  } else {
-    /* Neither a port nor a pipe name: the library throws Node's "Invalid
-     * listen argument: <options>"; hand it what it can quote of them. */
-    lo.host = val_c_string(host);
-    lo.path = val_c_string(path);
-    lo.backlog = val_kind_of(backlog) == VK_NUMBER ? js_to_int32(val_number(backlog)) : 0;
-  }
-
-  /* Node adds the callback as a 'listening' once-listener before it
-   * validates anything, so it stays attached even if listen() throws. */
-  if (label != NULL) labels_add(&st->once_listening, label);
-  memset(&err, 0, sizeof err);
-  if (ns_server_listen(st->srv, &lo, &err) != 0) {
-    reply_threw(c->r, &err);
-    return;
-  }
-  val_write_handle(&c->r->value, c->self);
-}
-
 /* ------------------------------------------------------------ close, etc. */
 
 /* server.close([cb]) returns the server. */
@@ -288,11 +161,11 @@ static void server_address(call *c) {
   if (ns_server_address(st->srv, &a) != 0 || a.kind == NS_ADDRESS_NONE) {
     jw_null(w);
   } else if (a.kind == NS_ADDRESS_PIPE) {
-    jw_string_n(w, a.address, strnlen(a.address, sizeof a.address));
+    jw_string_n(w, a.address, a.address_len);
   } else {
     jw_object_begin(w);
     jw_key(w, "address");
-    jw_string_n(w, a.address, strnlen(a.address, sizeof a.address));
+    jw_string_n(w, a.address, a.address_len);
     jw_key(w, "family");
     jw_string(w, a.family != NULL ? a.family : "IPv4");
     jw_key(w, "port");
@@ -306,14 +179,15 @@ static void get_listening(handle *h, reply *r) {
   jw_bool(&r->value, ns_server_listening(st->srv));
 }
 
-/* At exit: the library closes the socket silently; pending callbacks are
- * dropped. */
+/* At exit: the library closes the socket silently, leaving a bound path in
+ * place as an exiting Node process does; pending callbacks are dropped. */
 static void server_release(handle *h) {
   server_state *st = h->state;
 
-  ns_server_free(st->srv);
+  ns_server_free_at_exit(st->srv);
   labels_clear(&st->on_connection);
   labels_clear(&st->once_listening);
+  server_counts_release(st);
   while (st->closing != NULL) {
     close_req *q = st->closing;
     st->closing = q->next;
@@ -335,6 +209,7 @@ static void server_unref(call *c) {
 }
 
 static const method_def server_methods[] = {
+    {"getConnections", server_get_connections},
     {"ref", server_ref},
     {"unref", server_unref},
     {"listen", server_listen},
@@ -345,6 +220,8 @@ static const method_def server_methods[] = {
 
 static const prop_def server_props[] = {
     {"listening", get_listening, NULL},
+    {"maxConnections", server_get_max_connections, server_set_max_connections},
+    {"connections", server_get_connections_prop, server_set_connections_prop},
     {NULL, NULL, NULL},
 };
 

@@ -40,6 +40,8 @@ typedef struct socket_state {
 
 static socket_state *state_of(handle *h) { return h->state; }
 
+ns_socket *socket_of(handle *h) { return state_of(h)->sock; }
+
 /* ------------------------------------------------------------------ events */
 
 static void write_args_begin(json_writer *w) {
@@ -618,6 +620,12 @@ static void socket_destroy(call *c) {
   val_write_handle(&c->r->value, c->self);
 }
 
+/* socket.listenerCount(event): the shim listens to every event of a
+ * socket it reports, once. */
+static void socket_listener_count(call *c) {
+  jw_int(&c->r->value, 1);
+}
+
 /* Stream methods the C API has no counterpart for: they exist (and read
  * as functions) but cannot be called through this shim. */
 static void socket_unsupported(call *c) {
@@ -837,7 +845,7 @@ static const method_def socket_methods[] = {
     {"once", socket_unsupported},
     {"emit", socket_unsupported},
     {"removeListener", socket_unsupported},
-    {"listenerCount", socket_unsupported},
+    {"listenerCount", socket_listener_count},
     {NULL, NULL},
 };
 

@@ -2,6 +2,7 @@
 #include "labels.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "xalloc.h"
 
@@ -24,4 +25,14 @@ void labels_clear(labels *l) {
   free(l->v);
   l->v = NULL;
   l->n = l->cap = 0;
+}
+
+char *labels_shift(labels *l) {
+  char *first;
+
+  if (l->n == 0) return NULL;
+  first = l->v[0];
+  memmove(l->v, l->v + 1, (l->n - 1) * sizeof *l->v);
+  l->n--;
+  return first;
 }

@@ -15,5 +15,7 @@ void labels_add(labels *l, const char *label);
  * once-listener list is detached before its listeners run. */
 void labels_take(labels *to, labels *from);
 void labels_clear(labels *l);
+/* Removes and returns the first label (the caller frees it), or NULL. */
+char *labels_shift(labels *l);
 
 #endif

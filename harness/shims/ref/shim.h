@@ -75,6 +75,7 @@ extern const class_def socket_class;
 /* Shared between classes. */
 void server_create(call *c); /* net.createServer / new net.Server */
 struct handle *socket_register(ns_socket *sock);
+ns_socket *socket_of(struct handle *h); /* a Socket handle's socket */
 void socket_create_connection(call *c); /* net.connect / createConnection */
 
 #endif

@@ -1,0 +1,168 @@
+/*
+ * api_server_listen.c - server.listen() in all its forms: port/host,
+ * path, options, and handles (another server, a socket, { fd }), with
+ * Node 8's argument handling mapped onto the C API.
+ */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "api_server.h"
+#include "jsnum.h"
+#include "value.h"
+
+/* Node's toNumber(x): Number(x) when >= 0, else false (here 0). */
+static double to_nonneg_number(const json_value *v) {
+  double d = val_to_number(v);
+  return d >= 0 ? d : 0;
+}
+
+/* isPipeName(v): a string that does not read as a number >= 0. */
+static int is_pipe_name(const json_value *v) {
+  return val_kind_of(v) == VK_STRING && !(val_to_number(v) >= 0);
+}
+
+/* Maps a port value (number or string) to the int the C API takes:
+ * itself when Node's isLegalPort() accepts it, else an int the library
+ * must reject the same way (the value itself if it fits, else -1). */
+static int port_to_int(const json_value *port) {
+  double d = val_to_number(port);
+  int integral = isfinite(d) && d == trunc(d);
+
+  if (val_kind_of(port) == VK_STRING && js_string_is_blank(port->str, port->len))
+    return -1; /* "" and "  " read as 0 but are not legal ports */
+  if (integral && d >= 0 && d <= 65535) return (int)d;
+  if (integral && d >= INT_MIN && d <= INT_MAX) return (int)d;
+  return -1;
+}
+
+/* A C string option from a truthy value; EBADARGS when it has none. */
+static int c_string_option(call *c, const json_value *v, const char *what,
+                           const char **out) {
+  if ((*out = val_c_string(v)) == NULL) {
+    reply_bad(c->r, "EBADARGS", "%s must be a string without NUL bytes", what);
+    return -1;
+  }
+  return 0;
+}
+
+/* listen(handle[, backlog][, cb]): Node 8 first replaces the argument by
+ * its _handle (or handle) when it has one, then listens on a server's or
+ * socket's handle, or on { fd } with fd >= 0. Returns 1 when the call was
+ * handled here (replied), 0 when it goes on as listen(options). */
+static int listen_handle(call *c, const json_value *arg, double backlog,
+                         const char *label) {
+  server_state *st = c->self->state;
+  const json_value *h = val_prop(arg, "_handle");
+  const json_value *fd;
+  ns_error err;
+  int rc;
+
+  if (!val_truthy(h)) h = val_prop(arg, "handle");
+  if (!val_truthy(h)) h = arg;
+  memset(&err, 0, sizeof err);
+  if (val_kind_of(h) == VK_HANDLE) {
+    handle *other = val_handle(h);
+    if (other->cls == &server_class)
+      rc = ns_server_listen_server(st->srv, ((server_state *)other->state)->srv,
+                                   js_to_int32(backlog), &err);
+    else if (other->cls == &socket_class)
+      rc = ns_server_listen_socket(st->srv, socket_of(other), js_to_int32(backlog), &err);
+    else
+      return 0;
+  } else if (val_kind_of(h) == VK_OBJECT &&
+             val_kind_of(fd = val_prop(h, "fd")) == VK_NUMBER &&
+             (val_number(fd) >= 0 ||
+              /* { fd: -1 }: the library throws Node's exact message */
+              (h == arg && arg->len == 1 && val_number(fd) == trunc(val_number(fd)) &&
+               val_number(fd) >= INT_MIN))) {
+    double d = val_number(fd);
+    if (d != trunc(d) || d > INT_MAX) {
+      reply_bad(c->r, "EBADARGS", "listen({fd}) needs an integer descriptor");
+      return 1;
+    }
+    rc = ns_server_listen_fd(st->srv, (int)d, js_to_int32(backlog), &err);
+  } else {
+    return 0;
+  }
+  if (label != NULL) labels_add(&st->once_listening, label);
+  if (rc != 0) reply_threw(c->r, &err);
+  else val_write_handle(&c->r->value, c->self);
+  return 1;
+}
+
+/* server.listen(port[, host][, backlog][, cb]), listen(path[, backlog][, cb]),
+ * listen(options[, cb]), listen([cb]): Node 8's argument handling, mapped
+ * onto ns_listen_options. */
+void server_listen(call *c) {
+  server_state *st = c->self->state;
+  const json_value *const *a = c->args;
+  const size_t n = c->nargs;
+  const json_value *options = NULL, *port = NULL, *host = NULL, *path = NULL;
+  const json_value *backlog;
+  const char *label = n > 0 ? val_callback_label(a[n - 1]) : NULL;
+  int port_given = 0, port_zero = 0;
+  double backlog_from_args;
+  ns_listen_options lo;
+  ns_error err;
+
+  backlog_from_args = n > 1 ? to_nonneg_number(a[1]) : 0;
+  if (backlog_from_args == 0 && n > 2) backlog_from_args = to_nonneg_number(a[2]);
+
+  /* normalizeArgs(): which form is this? */
+  if (n > 0 && val_is_object(a[0])) {
+    if (listen_handle(c, a[0], backlog_from_args, label)) return;
+    if (val_kind_of(a[0]) != VK_OBJECT) {
+      reply_bad(c->r, "EBADARGS", "listen() on this kind of value is not supported by the C API");
+      return;
+    }
+    options = a[0];
+    port = val_prop(options, "port");
+    port_given = port != NULL;
+    host = val_prop(options, "host");
+    path = val_prop(options, "path");
+  } else if (n > 0 && is_pipe_name(a[0])) {
+    path = a[0];
+  } else if (n > 0) {
+    port = a[0];
+    port_given = 1;
+    if (n > 1 && val_kind_of(a[1]) == VK_STRING) host = a[1];
+  }
+
+  /* listen(), listen(cb), listen(null), {port: undefined|null}: port 0. */
+  if (n == 0 || val_is_function(a[0]) ||
+      (port_given && val_kind_of(port) == VK_UNDEFINED) ||
+      val_kind_of(port) == VK_NULL)
+    port_zero = 1;
+
+  memset(&lo, 0, sizeof lo);
+  backlog = val_prop(options, "backlog");
+  lo.backlog = js_to_int32(val_truthy(backlog) ? val_to_number(backlog)
+                                               : backlog_from_args);
+  lo.exclusive = val_truthy(val_prop(options, "exclusive"));
+  if (port_zero || val_kind_of(port) == VK_NUMBER || val_kind_of(port) == VK_STRING) {
+    lo.has_port = 1;
+    lo.port = port_zero ? 0 : port_to_int(port);
+    if (val_truthy(host) && c_string_option(c, host, "host", &lo.host) != 0) return;
+  } else if (val_truthy(path) && is_pipe_name(path)) {
+    lo.path = path->str; /* may hold NUL bytes: the name ends at the first */
+    lo.path_len = path->len;
+  } else {
+    /* Neither a port nor a pipe name: the library throws Node's "Invalid
+     * listen argument: <options>"; hand it what it can quote of them. */
+    lo.host = val_c_string(host);
+    lo.path = val_c_string(path);
+    lo.backlog = val_kind_of(backlog) == VK_NUMBER ? js_to_int32(val_number(backlog)) : 0;
+  }
+
+  /* Node adds the callback as a 'listening' once-listener before it
+   * validates anything, so it stays attached even if listen() throws. */
+  if (label != NULL) labels_add(&st->once_listening, label);
+  memset(&err, 0, sizeof err);
+  if (ns_server_listen(st->srv, &lo, &err) != 0) {
+    reply_threw(c->r, &err);
+    return;
+  }
+  val_write_handle(&c->r->value, c->self);
+}
+
