@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "handles.h"
 #include "json.h"
 #include "out.h"
@@ -200,6 +202,15 @@ static void op_set(const request *rq, reply *r) {
   p->set(self, value, r);
 }
 
+/* detach: answer (undefined), then leave the loop so that main.c can stop
+ * reading stdin and run on with ns_run(). */
+static void op_detach(const request *rq, reply *r) {
+  (void)rq;
+  (void)r;
+  shim_detached = 1;
+  event_base_loopbreak(shim_base);
+}
+
 static const struct {
   const char *name;
   op_fn fn;
@@ -208,6 +219,7 @@ static const struct {
     {"call", op_call},
     {"get", op_get},
     {"set", op_set},
+    {"detach", op_detach},
 };
 
 /* ------------------------------------------------------------------ entry */

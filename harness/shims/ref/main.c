@@ -2,7 +2,8 @@
  * main.c - netspec-shim-ref: drives the netspec C reference implementation
  * for the harness (harness/PROTOCOL.md). Says hello, then runs one libevent
  * loop that carries both the requests read from stdin and everything the
- * library does; exits 0 once stdin ends.
+ * library does; exits 0 once stdin ends, or, after the `detach` op, once
+ * nothing ref'd is left.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "shim.h"
 
 struct event_base *shim_base;
+int shim_detached;
 
 static void on_eof(void) { event_base_loopbreak(shim_base); }
 
@@ -42,6 +44,8 @@ int main(void) {
   }
 
   input_stop();
+  if (shim_detached && !out_failed())
+    ns_run(shim_base); /* until only unref'd handles are left, as Node's loop */
   handles_release_all();
   ns_base_cleanup(shim_base);
   event_base_free(shim_base);

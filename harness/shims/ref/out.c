@@ -98,6 +98,7 @@ void out_hello(void) {
   jw_string(&msg, "tcp");
   jw_string(&msg, "ipv6");
   jw_string(&msg, "pipe");
+  jw_string(&msg, "detach");
   jw_array_end(&msg);
   finish();
 }

@@ -17,6 +17,10 @@ struct handle;
 /* The loop every implementation object lives on (main.c). */
 extern struct event_base *shim_base;
 
+/* Set by the `detach` op: main.c stops reading stdin and runs the loop with
+ * ns_run(), so the process exits once nothing ref'd is left. */
+extern int shim_detached;
+
 /* Longest name echoed back in a bad_request message. */
 #define SHIM_NAME_ECHO 64
 
