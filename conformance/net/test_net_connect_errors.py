@@ -1,22 +1,12 @@
 """Errors of net.connect() / net.createConnection(): what is thrown at once
 (bad port, host, path) and what arrives later as 'error' (a refused connection)."""
 import math
-import socket
 
-from netspec_harness import UNDEFINED, Threw, req
-
-
-def closed_port():
-    """A loopback port nothing listens on (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from netspec_harness import UNDEFINED, Threw, peer, req
 
 
 def refused(impl):
-    port = closed_port()
+    port = peer.closed_port()
     sock = impl.net.createConnection(port, "127.0.0.1")
     returned_at = impl.last_response_seq
     ev = sock.wait("error")

@@ -6,8 +6,6 @@ Unix path under sock_dir): a form is right when the peer accepts exactly the
 connection the implementation's socket reports, and bytes cross it.
 """
 import os
-import socket
-import struct
 
 import pytest
 
@@ -43,17 +41,6 @@ def nothing_accepted(listener):
         return True
     conn.close()
     return False
-
-
-def full_listener():
-    """A TCP listener whose accept queue is full, so a further connect() to it
-    stays pending (its SYN is dropped). Returns (listener, filler client)."""
-    lst = peer.tcp_listener("127.0.0.1", backlog=0)
-    filler = peer.connect_tcp("127.0.0.1", lst.getsockname()[1])
-    # tcp_info of a listener: tcpi_unacked is the accept queue's length.
-    info = lst.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    assert struct.unpack_from("I", info, 24)[0] >= 1, "the filler is not queued on the listener"
-    return lst, filler
 
 
 # ------------------------------------------------------------ the three forms
@@ -185,7 +172,7 @@ def test_every_call_returns_a_new_socket(impl):
 def test_connecting_is_true_when_the_call_returns(impl):
     # To a listener whose accept queue is full the attempt cannot finish, so
     # 'connecting' is read while the connection is certainly still under way.
-    lst, filler = full_listener()
+    lst, filler = peer.full_listener()
     with lst, filler:
         sock = impl.net.createConnection(lst.getsockname()[1], "127.0.0.1")
         assert sock.get("connecting") is True

@@ -1,19 +1,9 @@
 """The connectListener of net.connect() / net.createConnection(): when it runs,
 with what, how often, and which argument it is taken from."""
-import socket
 
 import pytest
 
 from netspec_harness import peer, req
-
-
-def closed_port():
-    """A loopback port nothing listens on (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.mark.parametrize("factory", ["connect", "createConnection"])
@@ -47,7 +37,7 @@ def test_listener_with_options_form(impl):
 @req("NET.CREATECONNECTION.LISTENER.1", "NET.CREATECONNECTION.ERROR.ASYNC.1")
 def test_listener_is_never_called_when_the_connection_fails(impl):
     cb = impl.callback("connect")
-    sock = impl.net.createConnection(closed_port(), "127.0.0.1", cb)
+    sock = impl.net.createConnection(peer.closed_port(), "127.0.0.1", cb)
     sock.wait("error")
     sock.wait("close")
     sock.get("destroyed")                  # a round trip after 'close'

@@ -1,22 +1,9 @@
 """The `timeout` option of net.createConnection(options): an idle timeout set
 by the factory, armed before connecting, that only notifies."""
-import socket
-import struct
 import time
 
 from netspec_harness import peer, req
 from netspec_harness.shim import timeout_scale
-
-
-def full_listener():
-    """A TCP listener whose accept queue is full, so a further connect() to it
-    stays pending (its SYN is dropped). Returns (listener, filler client)."""
-    lst = peer.tcp_listener("127.0.0.1", backlog=0)
-    filler = peer.connect_tcp("127.0.0.1", lst.getsockname()[1])
-    # tcp_info of a listener: tcpi_unacked is the accept queue's length.
-    info = lst.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    assert struct.unpack_from("I", info, 24)[0] >= 1, "the filler is not queued on the listener"
-    return lst, filler
 
 
 @req("NET.CREATECONNECTION.TIMEOUT.1")
@@ -50,7 +37,7 @@ def test_activity_postpones_the_timeout(impl):
 
 @req("NET.CREATECONNECTION.TIMEOUT.2")
 def test_timeout_covers_a_connection_attempt_that_hangs(impl):
-    lst, filler = full_listener()
+    lst, filler = peer.full_listener()
     with lst, filler:
         t0 = time.monotonic()
         sock = impl.net.createConnection({"port": lst.getsockname()[1], "host": "127.0.0.1", "timeout": 300})

@@ -7,36 +7,13 @@ kernel has acknowledged them (the peer's unacknowledged output queue, TIOCOUTQ,
 is empty). Then any request to the shim is a round trip through its event
 loop, after which a 'data' event would have been written.
 """
-import array
-import fcntl
 import os
-import socket
-import termios
-import time
 
 import pytest
 
 from netspec_harness import needs, peer, req
-from netspec_harness.shim import timeout_scale
 
 TRANSPORTS = ["tcp", pytest.param("unix", marks=needs("pipe"))]
-
-
-def wait_acknowledged(sock, timeout=5.0):
-    """Waits until the receiving kernel has acknowledged everything `sock`
-    sent (helper of this module; the harness has none). A no-op for Unix
-    sockets, whose send() queues on the receiver directly."""
-    if sock.family == socket.AF_UNIX:
-        return
-    deadline = time.monotonic() + timeout * timeout_scale()
-    buf = array.array("i", [0])
-    while True:
-        fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, buf, True)
-        if buf[0] == 0:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("%d bytes still unacknowledged by the server's kernel" % buf[0])
-        time.sleep(0.001)      # polling the kernel's queue, not waiting for the implementation
 
 
 def paused_server(impl, sock_dir, transport, options):
@@ -70,10 +47,10 @@ def test_paused_socket_reads_nothing(impl, sock_dir, transport):
     srv, client, conn = paused_server(impl, sock_dir, transport, {"pauseOnConnect": True})
     with client:
         client.sendall(b"one")
-        wait_acknowledged(client)
+        peer.wait_acknowledged(client)
         assert conn.get("bytesRead") == 0          # a round trip after the bytes arrived
         client.sendall(b"two")
-        wait_acknowledged(client)
+        peer.wait_acknowledged(client)
         assert conn.get("bytesRead") == 0
         assert conn.events("data") == [], "no 'data' while paused"
         assert [e.name for e in srv.events()] == ["listening", "connection"]
@@ -89,7 +66,7 @@ def test_resume_delivers_everything_in_order_then_end(impl, sock_dir, transport)
         client.sendall(b"one")
         client.sendall(b"two")
         peer.half_close(client)                    # the peer ends before the resume
-        wait_acknowledged(client)
+        peer.wait_acknowledged(client)
         conn.get("bytesRead")                       # a round trip
         assert conn.names() == [], "nothing, not even 'end', before resume()"
         conn.resume()
@@ -108,6 +85,6 @@ def test_a_paused_socket_can_still_write(impl, sock_dir, transport):
         client.sendall(b"unread")
         conn.write(b"server speaks")
         assert peer.recv_exactly(client, 13) == b"server speaks"
-        wait_acknowledged(client)
+        peer.wait_acknowledged(client)
         assert conn.get("bytesRead") == 0
         assert conn.events("data") == [], "writing does not resume reading"

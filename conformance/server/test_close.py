@@ -1,5 +1,4 @@
 """server.close([callback]): the event, the callback, and closing what is not running."""
-import socket
 
 import pytest
 

@@ -23,18 +23,14 @@ released), `same_turn` (several requests in one turn of the shim's loop),
 `private_resolver_prefix` (a resolver that cannot answer), `impl_socket_copy`
 (a copy of the implementation's own socket descriptor, for getsockopt).
 """
-import array
 import contextlib
 import ctypes
-import fcntl
 import json
 import os
 import select
 import signal
 import socket
-import struct
 import subprocess
-import termios
 import time
 
 import pytest
@@ -42,6 +38,7 @@ import pytest
 from netspec_harness import UNDEFINED, needs, peer
 from netspec_harness.shim import Message, timeout_scale
 from netspec_harness.values import encode
+from netspec_harness.peer import closed_port, full_listener, wait_acknowledged  # noqa: F401 (used by the socket tests)
 
 KINDS = ["accepted", "connect", "new"]
 TRANSPORTS = ["tcp", pytest.param("unix", marks=needs("pipe"))]
@@ -58,15 +55,6 @@ def stream_bytes(n, offset=0):
     return (_PERIOD * reps)[start:start + n]
 
 
-def closed_port():
-    """A loopback port nothing listens on (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def settle(impl):
     """Two round trips through the shim's event loop. Everything the
     implementation had to report about input already in its kernel before
@@ -75,23 +63,6 @@ def settle(impl):
     second one is served in a later turn."""
     impl.net.get("isIP")
     impl.net.get("isIP")
-
-
-def wait_acknowledged(sock, timeout=5.0):
-    """Waits until the implementation's kernel has taken everything the peer
-    socket `sock` sent (TCP: its unacknowledged output queue, TIOCOUTQ, is
-    empty; Unix sockets queue on the receiver at send())."""
-    if sock.family == socket.AF_UNIX:
-        return
-    deadline = time.monotonic() + timeout * timeout_scale()
-    buf = array.array("i", [0])
-    while True:
-        fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, buf, True)
-        if buf[0] == 0:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("%d bytes still unacknowledged by the implementation's kernel" % buf[0])
-        time.sleep(0.001)      # polling the kernel's queue, not waiting for the implementation
 
 
 def delivered(impl, sock, conn):
@@ -303,17 +274,6 @@ def not_in_hosts(name):
             fields = line.split("#", 1)[0].split()
             assert name not in fields[1:], "%s is in /etc/hosts" % name
     return name
-
-
-def full_listener():
-    """A TCP listener whose accept queue is full, so a further connect() to it
-    stays pending (its SYN is dropped): (listener, filler client)."""
-    lst = peer.tcp_listener("127.0.0.1", backlog=0)
-    filler = peer.connect_tcp("127.0.0.1", lst.getsockname()[1])
-    # tcp_info of a listener: tcpi_unacked is the accept queue's length.
-    info = lst.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-    assert struct.unpack_from("I", info, 24)[0] >= 1, "the filler is not queued on the listener"
-    return lst, filler
 
 
 def accept_client(listener, sock):

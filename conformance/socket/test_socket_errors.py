@@ -1,21 +1,12 @@
 """Errors that end a connection: a reset by the peer (ECONNRESET, no 'end') and
 a refused connection (its fields, errno, message), each an 'error' with one
 Error argument followed directly by 'close' with hadError true."""
-import socket
 
 import pytest
 
 from netspec_harness import UNDEFINED, NetError, needs, peer, req
 
 from _socket_util import KINDS, pair, settle
-
-
-def closed_port(host):
-    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def error_then_close(impl, sock):
@@ -57,7 +48,7 @@ def test_a_reset_by_the_peer_is_econnreset_then_close(impl, sock_dir, kind):
      "SOCKET.CONNECT.FAIL.1", "SOCKET.CONNECT.FAIL.ONCE.1", "SOCKET.EVENT.ERROR.CLOSE.1", "SOCKET.EVENT.ERROR.1")
 def test_a_refused_connection_reports_where_it_tried(impl, family):
     host = peer.LOOPBACK[family]
-    port = closed_port(host)
+    port = peer.closed_port(host)
     sock = impl.new("Socket")
     sock.connect(port, host)
     err = error_then_close(impl, sock)

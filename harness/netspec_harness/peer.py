@@ -3,9 +3,13 @@
 Everything here binds or connects on loopback (127.0.0.1, ::1) or on Unix
 paths the test chose; nothing reaches any other address.
 """
+import array
 import contextlib
+import fcntl
 import socket
 import struct
+import termios
+import time
 
 from .shim import timeout_scale
 
@@ -110,3 +114,38 @@ def reset(sock):
     """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
+
+
+def closed_port(host="127.0.0.1"):
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(_family(host)) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def full_listener():
+    """A TCP listener whose accept queue is full, so a further connect() to it
+    stays pending (its SYN is dropped): (listener, filler client)."""
+    lst = tcp_listener("127.0.0.1", backlog=0)
+    filler = connect_tcp("127.0.0.1", lst.getsockname()[1])
+    # tcp_info of a listener: tcpi_unacked is the accept queue's length.
+    info = lst.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    assert struct.unpack_from("I", info, 24)[0] >= 1, "the filler is not queued on the listener"
+    return lst, filler
+
+
+def wait_acknowledged(sock, timeout=5.0):
+    """Waits until the implementation's kernel has taken everything the peer
+    socket `sock` sent (TCP: its unacknowledged output queue, TIOCOUTQ, is
+    empty; Unix sockets queue on the receiver at send(), so nothing to wait)."""
+    if sock.family == socket.AF_UNIX:
+        return
+    deadline = time.monotonic() + timeout * timeout_scale()
+    buf = array.array("i", [0])
+    while True:
+        fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, buf, True)
+        if buf[0] == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("%d bytes still unacknowledged by the implementation's kernel" % buf[0])
+        time.sleep(0.001)      # polling the kernel's queue, not waiting for the implementation
