@@ -11,6 +11,7 @@ implementation, shim does not start).
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -166,14 +167,14 @@ def cmd_run(args):
         impl.get("name", "?"), impl.get("version", "?"), label, " ".join(argv)), flush=True)
 
     cmd = [py, "-m", "pytest", "--rootdir", ROOT, "-c", os.path.join(ROOT, "pytest.ini")]
-    cmd += ["--shim", " ".join(_quote(a) for a in argv)] if args.shim else ["--impl", args.impl]
+    cmd += ["--shim", " ".join(shlex.quote(a) for a in argv)] if args.shim else ["--impl", args.impl]
     if args.impl:
         cmd += ["--build-dir", os.path.abspath(args.build_dir)]
     if args.expectations:
         cmd += ["--expectations", os.path.abspath(args.expectations)]
-    rerun = "harness/netspec run " + ("--shim %s" % _quote(args.shim) if args.shim else "--impl %s" % args.impl)
+    rerun = "harness/netspec run " + ("--shim %s" % shlex.quote(args.shim) if args.shim else "--impl %s" % args.impl)
     if args.impl == "ref" and args.build_dir != "build":
-        rerun += " --build-dir %s" % _quote(args.build_dir)
+        rerun += " --build-dir %s" % shlex.quote(args.build_dir)
     cmd += ["--rerun-prefix", rerun]
     for prefix in args.req:
         cmd += ["--req", prefix]
@@ -215,11 +216,6 @@ def cmd_run(args):
     if code in (0, 1):
         return code
     return EXIT_USAGE
-
-
-def _quote(text):
-    import shlex
-    return shlex.quote(text)
 
 
 # ---------------------------------------------------------------------- spec
@@ -287,7 +283,6 @@ def _behaviour(path):
 
 
 def cmd_mutants(args):
-    import shlex
     import tempfile
     names = args.names or sorted(n for n in os.listdir(MUTANTS_DIR) if n.endswith(".js"))
     node = impls.runtime_path(args.impl)
