@@ -30,6 +30,7 @@ import time
 import pytest
 
 from . import impls
+from . import peer
 from . import spec as specmod
 from .shim import Shim, ShimError
 
@@ -198,7 +199,11 @@ def impl(request):
         shim = Shim(state.argv(), name=state.name)
     except ShimError as exc:
         pytest.fail(str(exc), pytrace=False)
-    yield shim
+    previous = peer.set_recorder(peer.TimelineRecorder(shim))   # the peer's actions join the timeline
+    try:
+        yield shim
+    finally:
+        peer.set_recorder(previous)
     died = shim.proc.poll()
     status = shim.close()
     request.node.user_properties.append(("netspec_timeline", shim.timeline()))
