@@ -2,7 +2,10 @@
 encodings, every bad_request code, seq numbering, and exit at end of input.
 
 Runs against every shim that can be started here (the reference shim needs a
-build; node8/node20 are fetched into the cache)."""
+build; node8/node20 are fetched into the cache). The bad requests and the
+protocol checks are those of `harness/netspec shim-check`
+(netspec_harness/shimcheck.py), one pytest case per check and shim, so the
+command and these tests cannot drift apart."""
 import json
 import os
 import sys
@@ -11,19 +14,26 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 from netspec_harness import impls  # noqa: E402
+from netspec_harness import shimcheck  # noqa: E402
 from netspec_harness.shim import Shim, ShimBadRequest  # noqa: E402
 from netspec_harness.values import UNDEFINED  # noqa: E402
 
 SHIMS = ["ref", "node8", "node20"]
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shims", "example", "shim.py")
+
+
+def shim_argv(name):
+    if name == "example":
+        return [sys.executable, EXAMPLE]
+    try:
+        return impls.shim_command(name, os.environ.get("NETSPEC_BUILD_DIR"))
+    except impls.ImplError as exc:
+        pytest.fail("cannot start the %s shim: %s" % (name, exc))
 
 
 @pytest.fixture(params=SHIMS)
 def shim(request):
-    try:
-        argv = impls.shim_command(request.param, os.environ.get("NETSPEC_BUILD_DIR"))
-    except impls.ImplError as exc:
-        pytest.fail("cannot start the %s shim: %s" % (request.param, exc))
-    s = Shim(argv, name=request.param)
+    s = Shim(shim_argv(request.param), name=request.param)
     yield s
     assert s.close() == 0, "a shim exits 0 at end of input"
     s.dispose()
@@ -70,17 +80,14 @@ def test_seq_counts_every_message_with_no_gap(shim):
     assert seqs == list(range(1, len(seqs) + 1))
 
 
-@pytest.mark.parametrize("line, code", [
-    ("this is not json", "EBADJSON"),
-    ("[1, 2]", "EBADJSON"),
-    ('{"op": "get", "target": "net", "prop": "x"}', "EBADJSON"),
-    ('{"id": 7, "op": "frobnicate"}', "EBADOP"),
-    ('{"id": 8, "op": "get", "target": "h999", "prop": "listening"}', "EBADTARGET"),
-    ('{"id": 9, "op": "call", "target": "net", "method": "noSuchFunction", "args": []}', "ENOMETHOD"),
-    ('{"id": 10, "op": "call", "target": "net", "method": "createServer", "args": [{"$nosuchtag": 1}]}', "EBADARGS"),
-    ('{"id": 11, "op": "call", "target": "net", "method": "createServer", "args": "notalist"}', "EBADARGS"),
-    ('{"id": 12, "op": "new", "class": "Nope", "args": []}', "EBADARGS"),
-])
+def _bad_lines():
+    for code, lines in shimcheck.BAD_REQUESTS.items():
+        for n, line in enumerate(lines):
+            if "$SERVER" not in line:
+                yield pytest.param(line % 40 if "%d" in line else line, code, id="%s-%d" % (code, n))
+
+
+@pytest.mark.parametrize("line, code", list(_bad_lines()))
 def test_bad_requests_get_a_coded_answer_and_the_shim_goes_on(shim, line, code):
     _, msgs = raw(shim, line)
     resp = [m for m in msgs if m.type == "response"][-1].data
@@ -88,6 +95,16 @@ def test_bad_requests_get_a_coded_answer_and_the_shim_goes_on(shim, line, code):
     expected_id = json.loads(line).get("id") if line.startswith("{") else None
     assert resp["id"] == expected_id
     assert shim.net.createServer().get("listening") is False, "the shim still answers after a bad request"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in shimcheck.CHECKS])
+@pytest.mark.parametrize("which", SHIMS + ["example"])
+def test_shim_check(which, name):
+    ctx = shimcheck.Context(shim_argv(which), which)
+    hello = shimcheck.run_one(ctx, "hello", shimcheck.check_hello)
+    assert hello.status == "ok", "\n".join(hello.lines())
+    result = shimcheck.run_one(ctx, name, dict(shimcheck.CHECKS)[name])
+    assert result.status == "ok", "\n".join(result.lines(verbose=True))
 
 
 def test_thrown_error_is_a_threw_response(shim):
