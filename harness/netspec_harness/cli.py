@@ -3,6 +3,7 @@
     netspec run   run the conformance suite against one implementation
     netspec spec  check the spec and its traceability, list or export it
     netspec fetch fetch a pinned runtime (node8, node20, node22, bun, deno) into the cache
+    netspec shim-check  check that a shim speaks the protocol (harness/SHIMS.md)
 
 Exit status: 0 nothing unexpected; 1 unexpected outcomes (failures, unexpected
 passes) or spec problems; 2 the command could not run (bad arguments, no such
@@ -104,6 +105,26 @@ def build_parser():
     s.add_argument("--tests-dir", default=specmod.CONFORMANCE_DIR, help=argparse.SUPPRESS)
     s.add_argument("--expectations-dir", default=specmod.EXPECTATIONS_DIR, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_spec)
+
+    c = sub.add_parser("shim-check", help="check that a shim speaks the protocol (harness/PROTOCOL.md)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Check that a shim speaks the shim protocol: hello, request ids, seq, "
+                                   "new/get/set/call, callbacks and events on a loopback echo, errors, "
+                                   "every bad_request code, detach, exit at end of input. One line per "
+                                   "check; exit 0 if none fails, 1 otherwise. See harness/SHIMS.md.",
+                       epilog="examples:\n"
+                              "  harness/netspec shim-check --impl node8\n"
+                              "  harness/netspec shim-check --shim \"python3 harness/shims/example/shim.py\"\n"
+                              "  harness/netspec shim-check --impl ref -k bad-request -v")
+    cwho = c.add_mutually_exclusive_group()
+    cwho.add_argument("--impl", metavar="NAME", help="a named implementation: %s" % ", ".join(impls.NAMED))
+    cwho.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
+    c.add_argument("--build-dir", metavar="DIR", default="build",
+                   help="CMake build directory of the reference shim (default: build)")
+    c.add_argument("-k", metavar="NAME", action="append", default=[],
+                   help="only checks whose name contains NAME (repeatable; hello always runs)")
+    c.add_argument("-v", action="store_true", help="show the last lines of the exchange of each failed check")
+    c.set_defaults(func=cmd_shim_check)
 
     m = sub.add_parser("mutants", help="run the suite against deliberately wrong implementations",
                        description="Run the suite against each mutant in fixtures/mutants/ (a small "
@@ -218,6 +239,17 @@ def cmd_run(args):
     if code in (0, 1):
         return code
     return EXIT_USAGE
+
+
+def cmd_shim_check(args):
+    from . import shimcheck
+    if args.shim:
+        argv, label = impls.split_shim(args.shim), "custom"
+    elif args.impl:
+        argv, label = impls.shim_command(args.impl, args.build_dir), args.impl
+    else:
+        raise UsageError("say which shim to check: --impl NAME (%s) or --shim \"COMMAND\"" % ", ".join(impls.NAMED))
+    return shimcheck.run(argv, label, select=args.k, verbose=args.v)
 
 
 # ---------------------------------------------------------------------- spec
