@@ -20,7 +20,9 @@
  *
  * With --pid the server's CPU time (utime+stime from /proc/PID/stat) is
  * sampled at the start and end of the measured interval (after --warmup),
- * and its VmRSS (/proc/PID/status) before and after the scenario.
+ * and its VmRSS (/proc/PID/status) before and after the scenario. The
+ * generator's own CPU time over the interval is reported too (gen_cpu_s):
+ * near 100 % of the interval, the generator may be what limits the rate.
  * --spin 1 (pingpong) polls epoll with a zero timeout instead of sleeping:
  * the generator's own wake-up latency then stays out of the round trips
  * (it burns its core, which is its own).
@@ -93,6 +95,14 @@ static double server_cpu(void) {
              &ut, &st) != 2)
     return -1;
   return (double)(ut + st) / (double)g_ticks;
+}
+
+/* This process's CPU seconds (user+system). */
+static double self_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 /* Server VmRSS in KiB, or -1. */
@@ -199,6 +209,7 @@ typedef struct result {
   unsigned long long ops;   /* round trips, connections */
   unsigned long long bytes; /* echoed bytes received */
   double cpu;          /* server CPU seconds over the interval, -1 unknown */
+  double gen_cpu;      /* the generator's own CPU seconds over it */
   double p50_us, p99_us;
   long rss_before_kb, rss_after_kb;
   unsigned long long errors;
@@ -232,7 +243,7 @@ static void run_pingpong(int nconns, size_t size, double warmup,
   uint32_t *lat = malloc(caplat * sizeof *lat);
   struct epoll_event evs[MAX_EVENTS];
   int measuring = 0, i;
-  double t_start, t_measure, t_end, cpu0 = -1;
+  double t_start, t_measure, t_end, cpu0 = -1, gcpu0 = 0;
 
   if (!cs || !fds || !msg || !in || !expect || !lat)
     die("malloc");
@@ -290,11 +301,13 @@ static void run_pingpong(int nconns, size_t size, double warmup,
     if (!measuring && t >= t_measure) {
       measuring = 1;
       cpu0 = server_cpu();
+      gcpu0 = self_cpu();
       t_measure = t;
     } else if (measuring && t >= t_end) {
       double cpu1 = server_cpu();
       r->seconds = t - t_measure;
       r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+      r->gen_cpu = self_cpu() - gcpu0;
       break;
     }
   }
@@ -331,7 +344,7 @@ static void run_stream(int nconns, size_t size, double warmup,
   struct epoll_event evs[MAX_EVENTS];
   unsigned long long recvd = 0, base = 0;
   int measuring = 0, i;
-  double t_measure, t_end, cpu0 = -1;
+  double t_measure, t_end, cpu0 = -1, gcpu0 = 0;
 
   if (!cs || !fds || !chunk || !rbuf)
     die("malloc");
@@ -400,12 +413,14 @@ static void run_stream(int nconns, size_t size, double warmup,
     if (!measuring && t >= t_measure) {
       measuring = 1;
       cpu0 = server_cpu();
+      gcpu0 = self_cpu();
       t_measure = t;
       base = recvd;
     } else if (measuring && t >= t_end) {
       double cpu1 = server_cpu();
       r->seconds = t - t_measure;
       r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+      r->gen_cpu = self_cpu() - gcpu0;
       break;
     }
   }
@@ -492,7 +507,7 @@ static void run_churn(int nconns, size_t size, double warmup,
   struct epoll_event evs[MAX_EVENTS];
   unsigned long long done = 0, base = 0, errors = 0;
   int measuring = 0, i;
-  double t_measure, t_end, cpu0 = -1;
+  double t_measure, t_end, cpu0 = -1, gcpu0 = 0;
 
   if (!cs || !msg || size > 512)
     die("churn setup");
@@ -528,12 +543,14 @@ static void run_churn(int nconns, size_t size, double warmup,
     if (!measuring && t >= t_measure) {
       measuring = 1;
       cpu0 = server_cpu();
+      gcpu0 = self_cpu();
       t_measure = t;
       base = done;
     } else if (measuring && t >= t_end) {
       double cpu1 = server_cpu();
       r->seconds = t - t_measure;
       r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
+      r->gen_cpu = self_cpu() - gcpu0;
       break;
     }
   }
@@ -671,9 +688,9 @@ int main(int argc, char **argv) {
 
   printf("{\"scenario\": \"%s\", \"conns\": %d, \"size\": %zu, "
          "\"seconds\": %.6f, \"ops\": %llu, \"bytes\": %llu, "
-         "\"cpu_s\": %.4f, \"p50_us\": %.2f, \"p99_us\": %.2f, "
+         "\"cpu_s\": %.4f, \"gen_cpu_s\": %.4f, \"p50_us\": %.2f, \"p99_us\": %.2f, "
          "\"rss_before_kb\": %ld, \"rss_after_kb\": %ld, \"errors\": %llu}\n",
-         scenario, conns, size, r.seconds, r.ops, r.bytes, r.cpu, r.p50_us,
+         scenario, conns, size, r.seconds, r.ops, r.bytes, r.cpu, r.gen_cpu, r.p50_us,
          r.p99_us, r.rss_before_kb, r.rss_after_kb, r.errors);
   return 0;
 }
