@@ -2,7 +2,8 @@
 it fails with a message saying the shim exited (status -9) and the tail of the
 shim's stderr, the summary counts it and gives the command that re-runs it,
 and the next test gets a fresh shim and passes. Runs fixtures/harness/test_killed.py
-through `harness/netspec run --shim ...` with each real shim available here.
+through `harness/netspec run --shim ...` with each real shim available here
+(the reference, Node 8.17, Node 20).
 
 The shim command is wrapped so that it first writes a known line to stderr,
 then replaces itself with the real shim (same process id): that line must
@@ -34,7 +35,7 @@ def real_shim(name):
         pytest.skip("the %s shim is not available here: %s" % (name, exc))
 
 
-@pytest.mark.parametrize("name", ["ref", "node8"])
+@pytest.mark.parametrize("name", ["ref", "node8", "node20"])
 def test_a_shim_killed_mid_test_costs_that_test_only(name, tmp_path):
     argv = real_shim(name)
     wrapper = "sh -c %s sh %s" % (shlex.quote('echo "%s" >&2; exec "$@"' % MARK),
