@@ -35,17 +35,19 @@ int ns__connect_validate(const ns_connect_options *opts, int busy,
      * the default lookup (and only after the port check) */
     int hints = opts->hints;
 
-    if (opts->family != 0 && opts->family != 4 && opts->family != 6 &&
-        !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
-      ns__error_plain(err, "TypeError",
-                      "Invalid argument: family must be 4 or 6");
-      return -1;
-    }
+    /* dns.lookup() checks the hints before the family: with both wrong,
+     * Node 8 throws the hints error (found by ref/fuzz). */
     if (hints != 0 && hints != NS_AI_ADDRCONFIG && hints != NS_AI_V4MAPPED &&
         hints != (NS_AI_ADDRCONFIG | NS_AI_V4MAPPED) &&
         !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
       ns__error_plain(err, "TypeError",
                       "Invalid argument: hints must use valid flags");
+      return -1;
+    }
+    if (opts->family != 0 && opts->family != 4 && opts->family != 6 &&
+        !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
+      ns__error_plain(err, "TypeError",
+                      "Invalid argument: family must be 4 or 6");
       return -1;
     }
   }

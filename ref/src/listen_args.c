@@ -5,6 +5,7 @@
 #include "listen_args.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -12,8 +13,12 @@
 /* Node 8 util.inspect's default breakLength. */
 #define INSPECT_BREAK_LENGTH 60
 
-/* Longest inspected entry kept ("path: '...'"); longer ones are cut. */
-#define ENTRY_MAX 1024
+/* Room for the message of an ns_error; an inspected entry ("path: '...'")
+ * or the whole text is cut only where the error's message would be cut
+ * anyway (entries of 1024 bytes and a text of 400 cut long hosts and
+ * paths in the middle of the message; found by ref/fuzz). */
+#define MESSAGE_MAX sizeof(((ns_error *)0)->message)
+#define ENTRY_MAX MESSAGE_MAX
 
 /* ---------------------------------------------------- JavaScript Number() */
 
@@ -66,7 +71,7 @@ static int all_radix_digits(const char *s, size_t n, int radix) {
  * Classifies an unsigned StrDecimalLiteral s[0..n): returns 1 for a valid
  * literal whose mantissa is all zeros, 2 for a valid non-zero one, 0 if it
  * is not a literal. (A non-zero literal so small that it underflows to 0 is
- * counted as non-zero; Node would see -0 there.)
+ * counted as non-zero here: see decimal_underflows().)
  */
 static int classify_decimal(const char *s, size_t n) {
   size_t i = 0;
@@ -96,6 +101,62 @@ static int classify_decimal(const char *s, size_t n) {
   if (i != n)
     return 0;
   return nonzero ? 2 : 1;
+}
+
+/*
+ * For a non-zero unsigned decimal literal s[0..n) (classify_decimal() gave
+ * 2; not "Infinity"): non-zero if Number() rounds it to 0, as it does
+ * "1e-400" or "2e-324" (so "-1e-400" is -0, which is >= 0; found by
+ * ref/fuzz). Clear cases are decided by the decimal exponent alone; near
+ * the smallest double, strtod() decides, given the digits as an integer
+ * and an exponent, so that the locale's decimal point plays no part.
+ */
+static int decimal_underflows(const char *s, size_t n) {
+  size_t i, digits = 0, frac = 0;
+  long long exp = 0, mag;
+  int in_frac = 0, exp_neg = 0, zero;
+  char *buf;
+
+  for (i = 0; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+    if (s[i] == '.') {
+      in_frac = 1;
+      continue;
+    }
+    frac += in_frac;
+    if (digits > 0 || s[i] != '0')
+      digits++; /* significant digits: from the first non-zero one */
+  }
+  if (i < n) { /* the exponent, saturated far beyond any double */
+    i++;
+    if (s[i] == '+' || s[i] == '-')
+      exp_neg = s[i++] == '-';
+    for (; i < n; i++)
+      if (exp < 1000000000000LL)
+        exp = exp * 10 + (s[i] - '0');
+    if (exp_neg)
+      exp = -exp;
+  }
+  /* The value is D * 10^(exp - frac), D of `digits` digits: it lies in
+   * [10^mag, 10^(mag+1)). Half the smallest double is 2.47e-324. */
+  mag = exp - (long long)frac + (long long)digits - 1;
+  if (mag < -330)
+    return 1;
+  if (mag > -320)
+    return 0;
+  buf = malloc(digits + 32);
+  if (buf == NULL)
+    return 0;
+  {
+    size_t o = 0;
+
+    for (i = 0; i < n && s[i] != 'e' && s[i] != 'E'; i++)
+      if (s[i] != '.' && (o > 0 || s[i] != '0'))
+        buf[o++] = s[i];
+    snprintf(buf + o, 32, "e%lld", exp - (long long)frac);
+  }
+  zero = strtod(buf, NULL) == 0;
+  free(buf);
+  return zero;
 }
 
 /* Returns non-zero if JavaScript's Number(s) is a number >= 0. */
@@ -129,8 +190,10 @@ static int js_number_is_nonnegative(const char *s) {
   }
   if (s[0] == '+' || s[0] == '-') {
     kind = classify_decimal(s + 1, n - 1);
-    if (s[0] == '-')
-      return kind == 1; /* -0 >= 0 holds; any other negative does not */
+    if (s[0] == '-') /* -0 >= 0 holds; any other negative does not */
+      return kind == 1 ||
+             (kind == 2 && !(n - 1 == 8 && memcmp(s + 1, "Infinity", 8) == 0) &&
+              decimal_underflows(s + 1, n - 1));
     return kind != 0;
   }
   return classify_decimal(s, n) != 0;
@@ -225,8 +288,9 @@ void ns__inspect_listen_options(const ns_listen_options *opts, char *buf,
 /* ------------------------------------------------------------- validation */
 
 int ns__listen_validate(const ns_listen_options *opts, ns_error *err) {
-  char text[400];
-  char message[512];
+  static const char prefix[] = "Invalid listen argument: ";
+  char text[MESSAGE_MAX];
+  char message[sizeof prefix + MESSAGE_MAX];
 
   if (opts->has_port) {
     if (opts->port < 0 || opts->port > 65535) {
@@ -236,10 +300,13 @@ int ns__listen_validate(const ns_listen_options *opts, ns_error *err) {
     }
     return 0;
   }
-  if (opts->path != NULL && ns__is_pipe_name(opts->path))
+  /* A path holding a NUL byte is never a number (Number() is NaN), so it
+   * is a pipe name whatever comes before the NUL (found by ref/fuzz). */
+  if (opts->path != NULL &&
+      (opts->path_len > strlen(opts->path) || ns__is_pipe_name(opts->path)))
     return 0;
   ns__inspect_listen_options(opts, text, sizeof text);
-  snprintf(message, sizeof message, "Invalid listen argument: %s", text);
+  snprintf(message, sizeof message, "%s%s", prefix, text);
   ns__error_plain(err, "Error", message);
   return -1;
 }

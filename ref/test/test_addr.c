@@ -35,6 +35,25 @@ Test(addr, parse_ipv6) {
   cr_expect_eq(ns__addr_parse_ip("::ffff:127.0.0.1", 0, &ss, &len), 6);
 }
 
+/* Zones: the scope is the named interface's index, 0 for a name no
+ * interface has (ref/fuzz: getaddrinfo() refused those). */
+Test(addr, parse_ipv6_zones) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+  cr_assert_eq(ns__addr_parse_ip("::1%lo", 80, &ss, &len), 6);
+  cr_expect_neq(sin6->sin6_scope_id, 0);
+  cr_expect_eq(ntohs(sin6->sin6_port), 80);
+  cr_expect_eq(len, sizeof *sin6);
+  cr_assert_eq(ns__addr_parse_ip("::1%nosuchif", 80, &ss, &len), 6);
+  cr_expect_eq(sin6->sin6_scope_id, 0);
+  cr_expect(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+  cr_expect_eq(ns__addr_parse_ip("::1%", 0, &ss, &len), 6);
+  cr_expect_eq(ns__addr_parse_ip("1.2.3.4%lo", 0, &ss, &len), 0);
+  cr_expect_eq(ns__addr_parse_ip("%lo", 0, &ss, &len), 0);
+}
+
 Test(addr, not_ip_literals) {
   struct sockaddr_storage ss;
   socklen_t len;

@@ -105,10 +105,12 @@ Test(listen_args, pipe_names) {
     "", "123", " 12 ", "1e3", "0x10", "0X1f", "0b1", "0o7", "Infinity",
     "+Infinity", "+5", ".5", "5.", "00", "-0", "-0.0e5", "\t\n", " ",
     "\xc2\xa0\x35" /* NBSP then 5 */, "+.5e-3",
+    "-1e-400", "-2e-324", "-0.00e-99999999999999999999" /* -0 (ref/fuzz) */,
   };
   static const char *const pipes[] = {
     "-1", "abc", "1_0", "-Infinity", "1 2", "0x", "-0x1", "1e", "Infinityx",
     "/tmp/x.sock", ".", "0x1g", "0b2", "-", "+", "e5",
+    "-3e-324", "-1e-323", "-0.000001", "-1e99999999999999999999",
   };
   size_t i;
 
@@ -129,4 +131,35 @@ Test(listen_args, path_is_valid_without_port) {
   o.port = 70000;
   cr_expect_eq(ns__listen_validate(&o, &e), -1);
   cr_expect_str_eq(e.name, "RangeError");
+}
+
+/* Number() of a path holding a NUL is NaN: a pipe name (ref/fuzz). */
+Test(listen_args, path_with_a_nul_is_a_pipe_name) {
+  ns_listen_options o;
+  ns_error e;
+
+  memset(&o, 0, sizeof o);
+  o.path = "12\0ab";
+  o.path_len = 5;
+  cr_expect_eq(ns__listen_validate(&o, &e), 0);
+  o.path_len = 0; /* "12" alone is a number */
+  cr_expect_eq(ns__listen_validate(&o, &e), -1);
+}
+
+/* A long host is quoted whole in the message (ref/fuzz). */
+Test(listen_args, long_host_is_not_cut) {
+  static char host[1500];
+  static const char tail[] = "',\n  exclusive: true }";
+  ns_listen_options o;
+  ns_error e;
+  size_t n;
+
+  memset(host, 'h', sizeof host - 1);
+  memset(&o, 0, sizeof o);
+  o.host = host;
+  o.exclusive = 1;
+  cr_assert_eq(ns__listen_validate(&o, &e), -1);
+  n = strlen(e.message);
+  cr_expect_gt(n, sizeof host);
+  cr_expect_str_eq(e.message + n - strlen(tail), tail);
 }

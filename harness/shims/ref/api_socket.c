@@ -34,7 +34,10 @@ typedef struct socket_state {
   labels once_connect;  /* connect(..., cb): after the event */
   labels once_timeout;  /* setTimeout(ms, cb) */
   pending_cb *pending;
-  char *err_name, *err_code; /* strings of destroy(error), kept for it */
+  labels kept_strings; /* strings of destroy(error) calls: a pending error
+                          points to them until the socket goes (freeing
+                          them at the next destroy(error) was a
+                          use-after-free; found by ref/fuzz) */
   char *lookup_label;        /* connect({lookup: fn}) */
 } socket_state;
 
@@ -174,8 +177,7 @@ static socket_state *state_new(ns_socket *sock) {
 
 static void state_free(socket_state *st) {
   free(st->lookup_label);
-  free(st->err_name);
-  free(st->err_code);
+  labels_clear(&st->kept_strings);
   labels_clear(&st->connect_first);
   labels_clear(&st->once_connect);
   labels_clear(&st->once_timeout);
@@ -588,12 +590,11 @@ static void socket_end(call *c) {
 /* ---------------------------------------------------------- other methods */
 
 /* A string property of an error-like object, kept in *store. */
-static const char *keep_string(const json_value *obj, const char *key, char **store) {
+static const char *keep_string(const json_value *obj, const char *key, labels *store) {
   const char *v = val_c_string(val_prop(obj, key));
   if (v == NULL) return NULL;
-  free(*store);
-  *store = xstrdup(v);
-  return *store;
+  labels_add(store, v);
+  return store->v[store->n - 1];
 }
 
 /* socket.destroy([error]) returns the socket. The error object becomes an
@@ -606,9 +607,9 @@ static void socket_destroy(call *c) {
   if (val_truthy(e)) {
     const json_value *m = val_prop(e, "message");
     memset(&err, 0, sizeof err);
-    err.name = keep_string(e, "name", &st->err_name);
+    err.name = keep_string(e, "name", &st->kept_strings);
     if (err.name == NULL) err.name = "Error";
-    err.code = keep_string(e, "code", &st->err_code);
+    err.code = keep_string(e, "code", &st->kept_strings);
     if (val_kind_of(e) == VK_STRING)
       snprintf(err.message, sizeof err.message, "%.*s", (int)e->len, e->str);
     else if (val_kind_of(m) == VK_STRING)
