@@ -64,10 +64,6 @@ SLACK_FDS = 64              # descriptors beyond the connections: stdio, the shi
 RSS_LEFT = 8192             # bytes of VmRSS (allocator fragmentation is a few KiB; a kept read buffer is more)
 HEAP_LEFT = 32              # bytes of heap in use (a leak of 100 bytes a connection fails)
 
-REQS = ("SERVER.EVENT.CONNECTION.1", "SOCKET.EVENT.DATA.BYTES.1", "SOCKET.WRITE.SEND.1",
-        "SERVER.GETCONNECTIONS.3", "SOCKET.EVENT.END.1", "SOCKET.HALFOPEN.FALSE.1", "SOCKET.HALFOPEN.FALSE.3",
-        "SOCKET.EVENT.CLOSE.1", "SOCKET.EVENT.CLOSE.HAD_ERROR.1", "SERVER.CLOSE.EVENT.1")
-
 pytestmark = [reliability, pytest.mark.timeout(int(120 * timeout_scale()))]
 
 
@@ -336,7 +332,9 @@ def run_cycle(impl, n, cycle):
 
 
 # ------------------------------------------------------------------- tests
-@req(*REQS)
+@req("SERVER.EVENT.CONNECTION.1", "SOCKET.EVENT.DATA.BYTES.1", "SOCKET.WRITE.SEND.1", "SERVER.GETCONNECTIONS.3",
+     "SOCKET.EVENT.END.1", "SOCKET.HALFOPEN.FALSE.1", "SOCKET.HALFOPEN.FALSE.3", "SOCKET.EVENT.CLOSE.1",
+     "SOCKET.EVENT.CLOSE.HAD_ERROR.1", "SERVER.CLOSE.EVENT.1")
 def test_load_echo_connections_leave_no_descriptor_behind(nofile_limit, impl):
     n = connections_for(impl)
     pid = impl.proc.pid
@@ -385,7 +383,9 @@ def heap_snapshot(pid, vgdb_prefix, path):
     return total, sites
 
 
-@req(*REQS)
+@req("SERVER.EVENT.CONNECTION.1", "SOCKET.EVENT.DATA.BYTES.1", "SOCKET.WRITE.SEND.1", "SERVER.GETCONNECTIONS.3",
+     "SOCKET.EVENT.END.1", "SOCKET.HALFOPEN.FALSE.1", "SOCKET.HALFOPEN.FALSE.3", "SOCKET.EVENT.CLOSE.1",
+     "SOCKET.EVENT.CLOSE.HAD_ERROR.1", "SERVER.CLOSE.EVENT.1")
 def test_load_heap_in_use_after_closed_connections_is_what_any_socket_keeps(nofile_limit, impl, start_impl,
                                                                             tmp_path):
     name = impl.impl.get("name")
