@@ -20,6 +20,9 @@ typedef struct base_rec {
   char *hosts_path;
   char *nameserver;
   ns_socket *sockets;
+  ns__freelist ticks;
+  unsigned char *rmem; /* the shared read buffer */
+  int rmem_lent;
   struct base_rec *next;
 } base_rec;
 
@@ -67,6 +70,30 @@ void ns__base_track(struct event_base *base, ns_socket *sock, int on) {
   if (sock->base_next != NULL)
     sock->base_next->base_prev = sock->base_prev;
   sock->base_prev = sock->base_next = NULL;
+}
+
+ns__freelist *ns__base_tick_blocks(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+
+  return r != NULL ? &r->ticks : NULL;
+}
+
+unsigned char *ns__base_read_buffer(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+
+  if (r == NULL || r->rmem_lent)
+    return NULL;
+  if (r->rmem == NULL && (r->rmem = malloc(NS_READ_SIZE)) == NULL)
+    return NULL;
+  r->rmem_lent = 1;
+  return r->rmem;
+}
+
+void ns__base_read_buffer_return(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+
+  if (r != NULL)
+    r->rmem_lent = 0;
 }
 
 int ns_base_refs(struct event_base *base) {
@@ -148,6 +175,13 @@ void ns_base_cleanup(struct event_base *base) {
   *p = r->next;
   if (r->dns != NULL)
     evdns_base_free(r->dns, 1);
+  while (r->ticks.head != NULL) {
+    void *block = r->ticks.head;
+
+    r->ticks.head = *(void **)block;
+    free(block);
+  }
+  free(r->rmem);
   free(r->hosts_path);
   free(r->nameserver);
   free(r);

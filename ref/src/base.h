@@ -1,6 +1,7 @@
 /*
  * base.h - what the library keeps per event_base: the count of ref'd
- * handles (for ns_run()) and the evdns resolver used for host names.
+ * handles (for ns_run()), the evdns resolver used for host names, and the
+ * memory its sockets share (one read buffer, a cache of tick blocks).
  * Internal.
  */
 #ifndef NS_SRC_BASE_H
@@ -20,5 +21,25 @@ void ns__base_track(struct event_base *base, struct ns_socket *sock, int on);
  * configured name server (never the system's resolv.conf). NULL when out of
  * memory. */
 struct evdns_base *ns__base_dns(struct event_base *base);
+
+/* A cache of equally sized free blocks (see ns__base_tick_blocks()). */
+typedef struct ns__freelist {
+  void *head;     /* each free block starts with the pointer to the next */
+  unsigned count;
+} ns__freelist;
+
+/* The base's cache of free tick blocks, or NULL when the base has no record
+ * (then ticks are plain allocations). Emptied by ns_base_cleanup(). */
+ns__freelist *ns__base_tick_blocks(struct event_base *base);
+
+/*
+ * The base's read buffer (NS_READ_SIZE bytes): a flowing socket reads into
+ * it and emits 'data' straight from it, so an idle connection holds no read
+ * memory at all. Returns NULL when the buffer is already lent out (a read
+ * from inside a 'data' callback) or cannot be allocated: the caller then
+ * uses memory of its own. Give it back with ns__base_read_buffer_return().
+ */
+unsigned char *ns__base_read_buffer(struct event_base *base);
+void ns__base_read_buffer_return(struct event_base *base);
 
 #endif /* NS_SRC_BASE_H */

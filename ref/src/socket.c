@@ -47,6 +47,7 @@ static void free_events(ns_socket *sock) {
     event_free(sock->write_ev);
   sock->read_ev = sock->write_ev = NULL;
   sock->read_on = sock->write_on = 0;
+  sock->read_added = sock->write_added = 0;
 }
 
 /* Frees a list of end() callbacks without calling them. */
@@ -72,7 +73,6 @@ static void socket_release(ns_socket *sock) {
     ns__base_ref(sock->base, -1);
   ns__wq_free(&sock->wq);
   evbuffer_free(sock->rbuf);
-  free(sock->rmem);
   free(sock->chunks);
   free_finish_cbs(sock->finish_cbs);
   ns__base_track(sock->base, sock, 0);
@@ -206,11 +206,19 @@ fail:
   return NULL;
 }
 
-/* libevent callbacks on the descriptor. */
+/* libevent callbacks on the descriptor. An event that fires after its
+ * watch was turned off (see ns__socket_watch_read) is removed now. */
 static void on_read_ev(evutil_socket_t fd, short what, void *arg) {
+  ns_socket *sock = arg;
+
   (void)fd;
   (void)what;
-  ns__socket_on_readable(arg);
+  if (!sock->read_on) {
+    event_del(sock->read_ev);
+    sock->read_added = 0;
+    return;
+  }
+  ns__socket_on_readable(sock);
 }
 
 static void on_write_ev(evutil_socket_t fd, short what, void *arg) {
@@ -218,6 +226,11 @@ static void on_write_ev(evutil_socket_t fd, short what, void *arg) {
 
   (void)fd;
   (void)what;
+  if (!sock->write_on) {
+    event_del(sock->write_ev);
+    sock->write_added = 0;
+    return;
+  }
   if (sock->connecting)
     ns__socket_on_connect_ready(sock);
   else
@@ -238,18 +251,31 @@ static int make_events(ns_socket *sock) {
   return 0;
 }
 
-int ns__socket_watch_read(ns_socket *sock, int on) {
-  if (sock->read_ev == NULL || sock->read_on == on)
+/*
+ * Watching is turned off lazily: the event stays in the kernel's set until
+ * it next fires unwanted. A pause that a resume undoes within the same loop
+ * turn (a pipe() that pauses at every 64 KiB chunk and resumes at 'drain'),
+ * or a write watch that the next partial write needs again, then costs no
+ * epoll_ctl(2) at all; otherwise it costs one spurious wake-up.
+ */
+static int watch(struct event *ev, int *want, int *added, int on) {
+  if (ev == NULL)
     return 0;
-  sock->read_on = on;
-  return on ? event_add(sock->read_ev, NULL) : event_del(sock->read_ev);
+  *want = on;
+  if (!on || *added)
+    return 0;
+  if (event_add(ev, NULL) != 0)
+    return -1;
+  *added = 1;
+  return 0;
+}
+
+int ns__socket_watch_read(ns_socket *sock, int on) {
+  return watch(sock->read_ev, &sock->read_on, &sock->read_added, on);
 }
 
 int ns__socket_watch_write(ns_socket *sock, int on) {
-  if (sock->write_ev == NULL || sock->write_on == on)
-    return 0;
-  sock->write_on = on;
-  return on ? event_add(sock->write_ev, NULL) : event_del(sock->write_ev);
+  return watch(sock->write_ev, &sock->write_on, &sock->write_added, on);
 }
 
 /* Installs a descriptor (connect(): before connecting). */

@@ -64,7 +64,8 @@ struct ns_socket {
   int has_handle;            /* _handle != null */
   struct event *read_ev;     /* EV_READ | EV_PERSIST on fd */
   struct event *write_ev;    /* EV_WRITE | EV_PERSIST on fd */
-  int read_on, write_on;     /* the events are added */
+  int read_on, write_on;     /* the events are wanted */
+  int read_added, write_added; /* ...and in libevent's set (removed lazily) */
 
   /* state */
   int connecting;            /* socket.connecting */
@@ -79,7 +80,6 @@ struct ns_socket {
   int eof;                   /* _readableState.ended: FIN (or EOF) seen */
   int end_emitted;           /* 'end' emitted (or posted) */
   int resume_posted;         /* a resume job is pending */
-  unsigned char *rmem;       /* NS_READ_SIZE bytes: reads while flowing */
   struct evbuffer *rbuf;     /* bytes read while paused */
   size_t *chunks;            /* their read sizes, in order */
   size_t nchunks, chunks_cap;

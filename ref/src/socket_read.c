@@ -4,8 +4,9 @@
  * as one contiguous chunk per read, pause/resume with Node 8's buffering,
  * EOF ('end', half-close), setEncoding().
  *
- * While flowing, a read lands in the socket's own reusable 64 KiB buffer
- * and is emitted from there: no allocation and no copy per chunk. While
+ * While flowing, a read lands in the event base's one 64 KiB read buffer
+ * and is emitted from there: no allocation and no copy per chunk, and no
+ * read memory held by idle connections. While
  * paused (or while earlier chunks wait), reads go straight into the
  * evbuffer's memory (evbuffer_reserve_space + readv + commit) until 16 KiB
  * are buffered, and resume() emits them chunk by chunk.
@@ -21,6 +22,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "base.h"
 #include "error.h"
 
 void ns__socket_start_reading(ns_socket *sock) {
@@ -167,7 +169,7 @@ static ssize_t read_into(ns_socket *sock, struct evbuffer_iovec *vec) {
 
 /*
  * One read. While flowing with nothing buffered, the bytes go into the
- * socket's own 64 KiB buffer (allocated once, reused for every read: no
+ * base's shared 64 KiB buffer (reused for every read of every socket: no
  * allocation or copy per chunk) and are emitted from there. Otherwise
  * (paused, or bytes still buffered) they are read straight into the
  * evbuffer's memory with evbuffer_reserve_space()/evbuffer_commit_space()
@@ -178,18 +180,25 @@ static ssize_t read_one(ns_socket *sock) {
   ssize_t n;
 
   if (sock->flowing && sock->nchunks == 0) {
-    if (sock->rmem == NULL && (sock->rmem = malloc(NS_READ_SIZE)) == NULL) {
+    struct event_base *base = sock->base;
+    unsigned char *mem = ns__base_read_buffer(base), *own = NULL;
+
+    if (mem == NULL && (mem = own = malloc(NS_READ_SIZE)) == NULL) {
       errno = ENOMEM;
       return -1;
     }
-    vec.iov_base = sock->rmem;
+    vec.iov_base = mem;
     vec.iov_len = NS_READ_SIZE;
     n = read_into(sock, &vec);
     if (n > 0) {
       sock->bytes_read += (unsigned long long)n;
       ns__socket_touch(sock);
-      emit_data(sock, sock->rmem, (size_t)n);
+      emit_data(sock, mem, (size_t)n);
     }
+    if (own != NULL)
+      free(own);
+    else
+      ns__base_read_buffer_return(base);
     return n;
   }
   if (evbuffer_reserve_space(sock->rbuf, NS_READ_SIZE, &vec, 1) != 1) {

@@ -3,19 +3,78 @@
  */
 #include "tick.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
+#include "base.h"
+
+/*
+ * A job lives in one block: this header, the poster's payload, then the
+ * libevent event (event_assign(), no separate allocation). Blocks with a
+ * payload of at most POOLED_PAYLOAD bytes all have one size and go back to
+ * the base's cache when done, so the hot jobs (afterWrite, resume) cost no
+ * allocation once the loop is warm.
+ */
 struct ns__tick {
-  struct event *ev;
+  struct event *ev;      /* inside the block, after the payload */
+  struct event_base *base;
   ns__tick_list *list;
   ns__tick *prev;
   ns__tick *next;
   ns__tick_fn fn;
   void *owner;
+  int pooled;
   max_align_t payload[]; /* the poster's bytes, suitably aligned */
 };
+
+#define POOLED_PAYLOAD 64
+#define POOL_MAX 256 /* blocks a base keeps */
+
+/* Bytes of payload rounded up so that the event after it is aligned. */
+static size_t payload_room(size_t payload_size) {
+  size_t a = sizeof(max_align_t);
+
+  return (payload_size + a - 1) / a * a;
+}
+
+static ns__tick *tick_alloc(struct event_base *base, size_t payload_size) {
+  size_t room = payload_room(payload_size <= POOLED_PAYLOAD ? POOLED_PAYLOAD
+                                                            : payload_size);
+  size_t size = sizeof(ns__tick) + room + event_get_struct_event_size();
+  ns__freelist *cache = NULL;
+  ns__tick *t = NULL;
+
+  if (payload_size <= POOLED_PAYLOAD &&
+      (cache = ns__base_tick_blocks(base)) != NULL && cache->head != NULL) {
+    t = cache->head;
+    cache->head = *(void **)cache->head;
+    cache->count--;
+  } else {
+    t = malloc(size);
+  }
+  if (t == NULL)
+    return NULL;
+  memset(t, 0, sizeof *t + payload_size);
+  t->ev = (struct event *)((char *)t->payload + room);
+  t->base = base;
+  t->pooled = payload_size <= POOLED_PAYLOAD;
+  return t;
+}
+
+static void tick_release(ns__tick *t) {
+  ns__freelist *cache = t->pooled ? ns__base_tick_blocks(t->base) : NULL;
+
+  if (cache != NULL && cache->count < POOL_MAX) {
+    *(void **)t = cache->head;
+    cache->head = t;
+    cache->count++;
+  } else {
+    free(t);
+  }
+}
 
 /* Removes `t` from its handle's list. */
 static void tick_unlink(ns__tick *t) {
@@ -36,19 +95,17 @@ static void tick_run(evutil_socket_t fd, short what, void *arg) {
   (void)what;
   tick_unlink(t);
   t->fn(t->owner, t->payload);
-  event_free(t->ev);
-  free(t);
+  tick_release(t); /* the event ran and is neither pending nor active */
 }
 
 void *ns__tick_post(struct event_base *base, ns__tick_list *list,
                     ns__tick_fn fn, void *owner, size_t payload_size) {
-  ns__tick *t = calloc(1, sizeof *t + payload_size);
+  ns__tick *t = tick_alloc(base, payload_size);
 
   if (t == NULL)
     return NULL;
-  t->ev = event_new(base, -1, 0, tick_run, t);
-  if (t->ev == NULL) {
-    free(t);
+  if (event_assign(t->ev, base, -1, 0, tick_run, t) != 0) {
+    tick_release(t);
     return NULL;
   }
   t->list = list;
@@ -74,8 +131,8 @@ void ns__tick_cancel_all(ns__tick_list *list) {
 
   while ((t = list->head) != NULL) {
     tick_unlink(t);
-    event_free(t->ev); /* event_free() also makes an active event inactive */
-    free(t);
+    event_del(t->ev); /* also makes an active event inactive */
+    tick_release(t);
   }
 }
 
