@@ -162,9 +162,15 @@ def pytest_collection_modifyitems(session, config, items):
         problems += ["%s cites unknown requirement %s" % (item.nodeid, r) for r in ids if r not in spec.by_id]
         item.user_properties.append(("netspec_requirements", ids))
         entry = state.expectations.get(item.nodeid) or state.expectations.get(item.nodeid.split("[")[0])
-        if entry:
-            item.add_marker(pytest.mark.xfail(strict=True, reason="expected difference: %s; observed: %s; %s" % (
-                entry["requirement"], entry["observed"], entry["why"])))
+        if entry and item.nodeid in entry.get("except", ()):
+            entry = None                  # a case that its [[area]] leaves out: runs as usual
+        area = " (whole area %s)" % entry["area"] if entry and entry.get("area") else ""
+        if entry and entry.get("run", True) is False:
+            item.add_marker(pytest.mark.skip(reason="not run on this implementation%s: %s; observed: %s; %s" % (
+                area, entry["requirement"], entry["observed"], entry["why"])))
+        elif entry:
+            item.add_marker(pytest.mark.xfail(strict=True, reason="expected difference%s: %s; observed: %s; %s" % (
+                area, entry["requirement"], entry["observed"], entry["why"])))
             item._netspec_expect = entry
     if problems:
         raise pytest.UsageError("netspec: the suite is inconsistent with spec/:\n  " + "\n  ".join(problems))

@@ -235,6 +235,17 @@ def trace(spec, tests):
 
 
 # -------------------------------------------------------------- expectations
+# An expectations file holds two kinds of entries:
+#   [[expect]]  one test (or one parametrized case) that fails on the implementation;
+#   [[area]]    every test below a folder, file or test function (`tests`, minus `except`) that the
+#               implementation cannot run: with `run = true` each still runs and must fail (an
+#               expected failure, `match` optional); with `run = false` none is run (reported as
+#               skipped, with the entry's reason), for an area that hangs or crashes the runtime.
+# An [[expect]] entry for a test wins over an [[area]] that covers it.
+EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match"}
+AREA_FIELDS = {"tests", "requirement", "observed", "why", "run", "match", "except"}
+
+
 def expectation_files(path):
     """`path` itself, or the .toml files below it when it is a directory."""
     if not os.path.isdir(path):
@@ -242,18 +253,64 @@ def expectation_files(path):
     return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n.endswith(".toml"))
 
 
-def load_expectations(path):
-    """The entries of an expectations file, or of every file in a directory."""
+def read_expectations(path):
+    """([expect entries], [area entries]) of a file, or of every file in a directory."""
     if tomllib is None:
         raise RuntimeError("reading expectations needs Python 3.11 (tomllib)")
-    entries = []
+    expects, areas = [], []
     for name in expectation_files(path):
         with open(name, "rb") as fh:
-            entries += tomllib.load(fh).get("expect", [])
-    return entries
+            doc = tomllib.load(fh)
+        expects += doc.get("expect", [])
+        areas += doc.get("area", [])
+    return expects, areas
 
 
-EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match"}
+def in_area(nodeid, tests):
+    """Whether test `nodeid` (a function's id, or a parametrized case's) lies in area `tests`:
+    a folder (ending in /), a test file, or a test function."""
+    if tests.endswith("/"):
+        return nodeid.startswith(tests)
+    if tests.endswith(".py"):
+        return nodeid.startswith(tests + "::")
+    return nodeid == tests or nodeid.startswith(tests + "[")
+
+
+def area_functions(area, tests):
+    """The test functions an [[area]] entry covers (except the ones it leaves out whole)."""
+    excepted = set(area.get("except", []))
+    return [t for t in sorted(tests) if in_area(t, area["tests"]) and t not in excepted]
+
+
+def load_expectations(path, tests=None):
+    """Every expectation of a file or directory, one per test: the [[expect]] entries as they
+    are, then each [[area]] expanded to an entry per test function it covers (with the keys
+    `area`, `run` and `except` added) unless an [[expect]] entry names that function.
+    `tests`: {nodeid: ...} of the suite (default: scanned from conformance/)."""
+    expects, areas = read_expectations(path)
+    if not areas:
+        return expects
+    if tests is None:
+        tests = scan_tests()
+    named = {e.get("test") for e in expects}
+    out = list(expects)
+    for area in areas:
+        for func in area_functions(area, tests):
+            if func in named:
+                continue
+            entry = {k: v for k, v in area.items() if k != "tests"}
+            entry.update(test=func, area=area["tests"], run=area.get("run", True), **{"except": area.get("except", [])})
+            out.append(entry)
+            named.add(func)
+    return out
+
+
+def _check_match(where, entry, errors):
+    if "match" in entry:
+        try:
+            re.compile(entry["match"])
+        except (re.error, TypeError) as exc:
+            errors.append("%s: match is not a regular expression: %s" % (where, exc))
 
 
 def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
@@ -263,7 +320,7 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
     for path in expectation_files(exp_dir):
         rel = os.path.relpath(path, ROOT)
         try:
-            entries = load_expectations(path)
+            entries, areas = read_expectations(path)
         except Exception as exc:  # a malformed file is an error to report, not a crash
             errors.append("%s: cannot read: %s" % (rel, exc))
             continue
@@ -276,6 +333,7 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
             extra = set(entry) - EXPECT_FIELDS
             if extra:
                 errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
+            _check_match(where, entry, errors)
             test = entry["test"].split("[", 1)[0]
             if test not in tests:
                 errors.append("%s: no test %s" % (where, entry["test"]))
@@ -283,6 +341,42 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
                 errors.append("%s: %s does not cite %s" % (where, test, entry["requirement"]))
             if entry["requirement"] not in spec.by_id:
                 errors.append("%s: unknown requirement %s" % (where, entry["requirement"]))
+        for n, area in enumerate(areas, 1):
+            errors += _check_area("%s: area %d" % (rel, n), area, spec, tests)
+    return errors
+
+
+def _check_area(where, area, spec, tests):
+    errors = []
+    missing = [k for k in ("tests", "requirement", "observed", "why") if not area.get(k)]
+    if missing:
+        return ["%s: missing %s" % (where, ", ".join(missing))]
+    extra = set(area) - AREA_FIELDS
+    if extra:
+        errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
+    if not isinstance(area.get("run", True), bool):
+        errors.append("%s: run must be true (each test runs and must fail) or false (none runs)" % where)
+    if area.get("run", True) is False and "match" in area:
+        errors.append("%s: match needs run = true (tests that are not run cannot match)" % where)
+    _check_match(where, area, errors)
+    excepted = area.get("except", [])
+    if not isinstance(excepted, list) or not all(isinstance(e, str) for e in excepted):
+        return errors + ["%s: except must be a list of test ids" % where]
+    inside = [t for t in tests if in_area(t, area["tests"])]
+    if not inside:
+        errors.append("%s: no test in %s (a folder ending in /, a test file or a test function)"
+                      % (where, area["tests"]))
+        return errors
+    for e in excepted:
+        if e.split("[", 1)[0] not in inside:
+            errors.append("%s: except names %s, which is no test in %s" % (where, e, area["tests"]))
+    covered = area_functions(area, tests)
+    if not covered:
+        errors.append("%s: except leaves no test of %s" % (where, area["tests"]))
+    if area["requirement"] not in spec.by_id:
+        errors.append("%s: unknown requirement %s" % (where, area["requirement"]))
+    elif not any(area["requirement"] in tests[t][0] for t in covered):
+        errors.append("%s: no test of %s cites %s" % (where, area["tests"], area["requirement"]))
     return errors
 
 
