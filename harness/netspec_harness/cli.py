@@ -2,6 +2,7 @@
 
     netspec run   run the conformance suite against one implementation
     netspec spec  check the spec and its traceability, list or export it
+    netspec matrix  run several implementations, write one HTML report
     netspec fetch fetch a pinned runtime (node8, node20, node22, bun, deno) into the cache
     netspec shim-check  check that a shim speaks the protocol (harness/SHIMS.md)
 
@@ -96,6 +97,8 @@ def build_parser():
     s.add_argument("--pending", action="store_true", help="list testable requirements no test cites")
     s.add_argument("--stats", action="store_true", help="count the requirements per section and per class")
     s.add_argument("--render", metavar="FILE", help="write the spec as one HTML page, an anchor per id")
+    s.add_argument("--report-link", metavar="REPORT",
+                   help="with --render: link each requirement and test to its row in this matrix report")
     s.add_argument("--copycheck", action="store_true",
                    help="fail if more than %d%%%% of spec/'s word 8-grams occur in the source text"
                         % round(specmod.COPY_LIMIT * 100))
@@ -137,6 +140,40 @@ def build_parser():
     m.add_argument("--whole-suite", action="store_true",
                    help="run the whole suite on each mutant, not only the tests of its behaviour's area")
     m.set_defaults(func=cmd_mutants)
+
+    x = sub.add_parser("matrix", help="run several implementations and write one HTML report",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run the suite on each implementation (at most --parallel at a time, "
+                                   "each with -j), keep each one's JSON results in --json-dir, and write "
+                                   "one static HTML page: requirements x implementations, each cell opening "
+                                   "its tests' records and timelines. Exit 1 if any implementation had an "
+                                   "unexpected outcome or gave no results.",
+                       epilog="examples:\n"
+                              "  harness/netspec matrix --impls ref,node8,node20\n"
+                              "  harness/netspec matrix --impls ref,node8,node20,node22,bun,deno --out out/matrix.html\n"
+                              "  harness/netspec matrix --from out/matrix/*.json     # rebuild the page only\n"
+                              "  harness/netspec spec --render out/spec.html --report-link out/matrix.html")
+    x.add_argument("--impls", metavar="A,B,...", default=",".join(("ref",) + tuple(impls.RUNTIMES)),
+                   help="implementations to run, comma-separated (default: %(default)s)")
+    x.add_argument("--from", dest="from_files", metavar="JSON", nargs="+",
+                   help="build the report from these `run --json` files instead of running")
+    x.add_argument("--out", metavar="FILE", default=os.path.join("out", "matrix.html"),
+                   help="the HTML report (default: %(default)s)")
+    x.add_argument("--json-dir", metavar="DIR", default=os.path.join("out", "matrix"),
+                   help="where each run's NAME.json and NAME.log go (default: %(default)s)")
+    x.add_argument("--parallel", metavar="N", type=int, default=2,
+                   help="implementations run at the same time (default: 2)")
+    x.add_argument("-j", metavar="N", default="1", help="tests in parallel within each run (default: 1)")
+    x.add_argument("--build-dir", metavar="DIR",
+                   help="CMake build directory of the reference shim (default: build, in the checkout)")
+    x.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k), in every run")
+    x.add_argument("--req", metavar="ID-PREFIX", action="append", default=[],
+                   help="only tests citing requirement ids with this prefix (repeatable)")
+    x.add_argument("--spec-dir", default=specmod.SPEC_DIR, help=argparse.SUPPRESS)
+    x.add_argument("--tests-dir", default=specmod.CONFORMANCE_DIR, help=argparse.SUPPRESS)
+    x.add_argument("tests", nargs="*", metavar="TEST",
+                   help="test files, folders or node ids, in every run (default: the whole suite)")
+    x.set_defaults(func=cmd_matrix)
 
     f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
                        description="Fetch pinned runtimes (%s) from the npm registry into %s."
@@ -263,8 +300,12 @@ def cmd_spec(args):
     if args.render:
         from .render import render_html
         os.makedirs(os.path.dirname(os.path.abspath(args.render)), exist_ok=True)
+        report_href = None
+        if args.report_link:
+            report_href = os.path.relpath(os.path.abspath(args.report_link),
+                                          os.path.dirname(os.path.abspath(args.render)))
         with open(args.render, "w", encoding="utf-8") as fh:
-            fh.write(render_html(spec, traced))
+            fh.write(render_html(spec, traced, report_href=report_href))
         print("spec: wrote %s (%d requirements)" % (args.render, len(spec.requirements)))
         return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
     if args.stats:
@@ -362,6 +403,53 @@ def cmd_mutants(args):
             if killers else "NOTHING - the mutant survives")))
     print("mutants: %d killed, %d survived" % (len(names) - survivors, survivors))
     return EXIT_UNEXPECTED if survivors else EXIT_OK
+
+
+# -------------------------------------------------------------------- matrix
+def cmd_matrix(args):
+    from . import matrix as mx
+    try:
+        if args.from_files:
+            docs = [mx.load_doc(p) for p in mx.expand_from(args.from_files)]
+            errors = {}
+        else:
+            labels = [n.strip() for n in args.impls.split(",") if n.strip()]
+            unknown = [n for n in labels if n not in impls.NAMED]
+            if not labels or unknown:
+                raise UsageError("--impls: %s; known implementations: %s" % (
+                    "unknown %s" % ", ".join(unknown) if unknown else "empty", ", ".join(impls.NAMED)))
+            if len(set(labels)) != len(labels):
+                raise UsageError("--impls names an implementation twice")
+            select = (["-k", args.k] if args.k else []) + [a for p in args.req for a in ("--req", p)]
+            select += [os.path.abspath(t) if os.path.exists(t.split("::")[0]) else t for t in args.tests]
+            print("matrix: %s, %d at a time, -j %s each; results in %s" % (
+                ", ".join(labels), args.parallel, args.j, args.json_dir), flush=True)
+            docs, errors = mx.run_all(labels, args.json_dir, parallel=args.parallel, jobs=args.j,
+                                      build_dir=args.build_dir and os.path.abspath(args.build_dir),
+                                      select=select)
+        labels = [d["impl"].get("label") for d in docs]
+        if len(set(labels)) != len(labels):
+            raise UsageError("two results files are for the same implementation label (%s)" % ", ".join(labels))
+        m, size = mx.write_report(docs, errors, args.out, spec_dir=args.spec_dir, tests_dir=args.tests_dir)
+    except mx.MatrixError as exc:
+        raise UsageError(str(exc)) from None
+    print("%-10s %7s %7s %9s %11s %8s %8s   %s" % ("impl", "passed", "failed", "expected", "unexpected",
+                                                  "skipped", "not run", "cells P/E/F/U/S/./-"))
+    for col, label in enumerate(m.labels):
+        s, c = m.summary(col), m.cell_counts(col)
+        print("%-10s %7d %7d %9d %11d %8d %8d   %s" % (
+            label, s["passed"], s["failed"], s["xfailed"], s["xpassed"], s["skipped"], s["notrun"],
+            "/".join(str(c[k]) for k in ("passed", "xfailed", "failed", "xpassed", "skipped", "notrun", "none"))))
+    print("matrix: wrote %s (%s; %d requirements x %d implementations, %d tests)" % (
+        args.out, mx.size_text(size), len(m.row_ids()), len(m.labels), len(m.tests)))
+    bad = m.unexpected()
+    if errors and len(errors) == len(docs):
+        print("matrix: no implementation gave results", file=sys.stderr)
+        return EXIT_USAGE
+    if bad:
+        print("matrix: unexpected outcomes or no results: %s" % ", ".join(bad))
+        return EXIT_UNEXPECTED
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------- fetch

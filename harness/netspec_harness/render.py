@@ -6,6 +6,9 @@ Requirements appear under the section of the source text they come from, in
 the source's order; each shows its class, rule, how an ambiguity was decided,
 what Node 8.17 was observed to do, and the tests that cite it. A link to
 `spec.html#SERVER.LISTEN.EADDRINUSE.1` lands on that requirement.
+
+With a matrix report (`--report-link out/matrix.html`, see report.py), each
+requirement links to its row there ("results"), and each test to its record.
 """
 import html
 import re
@@ -22,6 +25,7 @@ code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 .meta{font-size:.9rem;color:#555;margin:.2rem 0}
 .tests{font-size:.85rem;font-family:monospace;color:#555}
 .toc{columns:2;font-size:.9rem}
+a.results{font-size:.8rem;margin-left:.8em;padding:0 .4em;border:1px solid #7a9;border-radius:3px;text-decoration:none;color:#275}
 """
 
 
@@ -48,7 +52,8 @@ def _anchor(section):
 
 
 def render_html(spec, traced, report_href=None):
-    """The page as a string. `report_href`, if given, links each test to the report."""
+    """The page as a string. `report_href`, if given (a matrix report, relative
+    to the page), links each requirement to its row and each test to its record there."""
     by_section = {}
     for r in spec.requirements:
         by_section.setdefault(r.section, []).append(r)
@@ -71,6 +76,9 @@ def render_html(spec, traced, report_href=None):
             out.append('<div class="req %s" id="%s">' % (r.cls, html.escape(r.id)))
             out.append('<a class=id href="#%s">%s</a><span class=cls>%s</span>' % (
                 html.escape(r.id), html.escape(r.id), r.cls))
+            if report_href:
+                out.append('<a class=results href="%s#%s" title="this requirement in the matrix report: who '
+                           'passes it, with timelines">results</a>' % (html.escape(report_href), html.escape(r.id)))
             out.append(_prose(r.text))
             for label, value in (("Why untestable", r.reason), ("Decided", r.decided),
                                  ("Observed on Node 8.17", r.node8)):
@@ -81,7 +89,8 @@ def render_html(spec, traced, report_href=None):
                 items = []
                 for t in tests:
                     name = html.escape(t)
-                    items.append('<a href="%s#%s">%s</a>' % (report_href, name, name) if report_href else name)
+                    items.append('<a href="%s#%s">%s</a>' % (html.escape(report_href), name, name)
+                                 if report_href else name)
                 out.append("<p class=tests>tests: %s</p>" % "<br>".join(items))
             elif r.cls == "testable":
                 out.append("<p class=tests>tests: none yet</p>")

@@ -1,0 +1,285 @@
+"""`netspec matrix` and its report, without a browser: the grid's model, the
+timeline rows, the peer's recording, the command's output and exit status,
+the spec page's links into the report, and one real run of two
+implementations on one test. (The page in a browser: test_report_browser.py.)"""
+import json
+import os
+import re
+import socket
+import subprocess
+
+import pytest
+
+from netspec_harness import peer, report
+from netspec_harness import spec as specmod
+from netspec_harness.render import render_html
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NETSPEC = os.path.join(ROOT, "harness", "netspec")
+FIXTURES = os.path.join(ROOT, "fixtures", "report")
+FIXTURE_SPEC = os.path.join(FIXTURES, "spec")
+LABELS = ("alpha", "beta", "gamma")
+
+
+def netspec(*args, timeout=300):
+    return subprocess.run([NETSPEC, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=timeout)
+
+
+def load(label):
+    with open(os.path.join(FIXTURES, "%s.json" % label)) as fh:
+        return json.load(fh)
+
+
+def fixture_matrix(labels=LABELS):
+    spec = specmod.load(FIXTURE_SPEC)
+    return report.Matrix(spec, {}, [load(l) for l in labels])
+
+
+def from_fixtures(tmp_path, *labels, extra=()):
+    out = tmp_path / "m.html"
+    p = netspec("matrix", "--from", *[os.path.join(FIXTURES, "%s.json" % l) for l in labels],
+                "--out", str(out), "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURES, *extra)
+    return p, out
+
+
+def embedded(html_text, name):
+    m = re.search(r"<script type='application/json' id='%s'>(.*?)</script>" % name, html_text, re.S)
+    assert m, name
+    return json.loads(m.group(1).replace("<\\/", "</"))
+
+
+# ------------------------------------------------------------------ the model
+def test_a_cell_is_the_worst_outcome_of_the_tests_that_ran():
+    assert report.cell_outcome(["passed", "skipped", "passed"]) == "skipped"
+    assert report.cell_outcome(["passed", "xfailed"]) == "xfailed"
+    assert report.cell_outcome(["xfailed", "xpassed"]) == "xpassed"
+    assert report.cell_outcome(["xpassed", "failed", "passed"]) == "failed"
+    assert report.cell_outcome([]) == "notrun"
+
+
+def test_the_fixture_grid():
+    m = fixture_matrix()
+    assert m.labels == list(LABELS)
+    rows = m.row_ids()
+    assert rows == ["DEMO.A.1", "DEMO.B.1", "DEMO.D.1", "DEMO.C.1", "DEMO.E.1"]
+    grid = {lab: "".join(report.LETTER[m.cell(r, c)] for r in rows) for c, lab in enumerate(m.labels)}
+    assert grid == {"alpha": "PP-PP", "beta": "FF-ES", "gamma": "PP-U."}
+    assert m.summary(1) == {"passed": 2, "failed": 1, "skipped": 1, "xfailed": 1, "xpassed": 0, "notrun": 0}
+    assert m.summary(2)["notrun"] == 1 and m.summary(2)["xpassed"] == 1
+    assert m.cell_counts(1)["failed"] == 2 and m.cell_counts(2)["notrun"] == 1
+    assert m.unexpected() == ["beta", "gamma"]
+    assert fixture_matrix(("alpha",)).unexpected() == []
+    assert report.observed_of(load("beta")["results"][2]["message"]) == "errno -98 instead of 'EADDRINUSE'"
+
+
+def test_a_parametrized_test_is_known_by_its_variants():
+    """The spec's tracing names test functions; the results name their
+    variants. A function whose variants ran is not also 'not run'."""
+    spec = specmod.load(FIXTURE_SPEC)
+    traced = {"DEMO.C.1": ["conformance/demo/test_demo.py::test_c"],
+              "DEMO.E.1": ["conformance/demo/test_demo.py::test_e", "conformance/demo/test_other.py::test_never_ran"]}
+    m = report.Matrix(spec, traced, [load("alpha")])
+    assert sorted(m.cites["DEMO.C.1"]) == ["conformance/demo/test_demo.py::test_c[x]",
+                                           "conformance/demo/test_demo.py::test_c[y]"]
+    assert "conformance/demo/test_other.py::test_never_ran" in m.cites["DEMO.E.1"]
+    assert m.summary(0)["notrun"] == 1
+    assert m.cell("DEMO.E.1", 0) == "passed"          # the test that ran decides; the other is listed
+
+
+# ---------------------------------------------------------------- timelines
+def test_timeline_rows():
+    tl = [r for r in load("beta")["results"] if r["test"].endswith("test_a_second")][0]["timeline"]
+    rows = report.compact_timeline(tl)
+    assert [r[1] for r in rows] == list("qqepeppeenqerep")                  # no hello row
+    assert rows[0] == [20.1, "q", 1, "net.createServer({allowHalfOpen: true})  \u2192 returned h1"]
+    assert rows[10] == [29.0, "q", 0, 'h2.write("bye", fn cb#1)']     # answered later: its own row
+    assert rows[12] == [30.2, "r", 8, "#3 returned false"]
+    assert rows[3] == [24.0, "p", 0, "client1 connect to 127.0.0.1:40001 from 127.0.0.1:50002"]
+
+
+def test_timeline_rows_are_bounded():
+    big = {"$bytes": "QUJD" * 30000}
+    tl = [{"t": i / 1000, "kind": "send", "data": {"id": i, "op": "call", "target": "h1", "method": "write",
+                                                   "args": [big]}} for i in range(1000)]
+    tl.append({"t": 2.0, "kind": "recv", "data": {"type": "event", "seq": 1, "target": "h1", "event": "data",
+                                                  "args": ["x" * 5000]}})
+    rows = report.compact_timeline(tl)
+    assert len(rows) == report.ROWS_HEAD + report.ROWS_TAIL + 1
+    assert rows[report.ROWS_HEAD][3] == "... %d rows left out ..." % (1001 - report.ROWS_HEAD - report.ROWS_TAIL)
+    assert rows[0][3] == "h1.write(<90000 bytes 'ABCABCABCABCABCABCABCABC'...>)"
+    assert rows[-1][3].startswith("h1 emits 'data' (\"xxx") and "(5000 chars)" in rows[-1][3]
+    assert max(len(r[3]) for r in rows) <= report.TEXT_LIMIT + 20
+
+
+# --------------------------------------------------------------------- peer
+class FakeShim:
+    def __init__(self):
+        self.log = []
+        self.t = 0.0
+
+    def _now(self):
+        self.t += 0.001
+        return self.t
+
+
+def test_the_peer_records_what_it_does_and_sees(tmp_path):
+    shim = FakeShim()
+    previous = peer.set_recorder(peer.TimelineRecorder(shim))
+    try:
+        with peer.tcp_listener("127.0.0.1") as lst:
+            port = lst.getsockname()[1]
+            client = peer.connect_tcp("127.0.0.1", port)
+            conn = peer.accept(lst)
+            client.sendall(b"hello")
+            client.sendall(b" world")                  # merged with the previous send
+            assert peer.recv_exactly(conn, 11) == b"hello world"
+            peer.half_close(client)
+            conn.sendall(b"bye")
+            conn.close()
+            assert peer.recv_until_eof(client) == b"bye"
+            peer.reset(client)
+        with pytest.raises(ConnectionRefusedError):
+            peer.connect_tcp("127.0.0.1", peer.closed_port())
+        path = str(tmp_path / "s")
+        with peer.unix_listener(path) as ulst:
+            u = peer.connect_unix(path)
+            peer.accept(ulst).close()
+            u.close()
+    finally:
+        peer.set_recorder(previous)
+    entries = [(d["sock"], d["act"], d["detail"]) for kind, _, d in shim.log]
+    assert all(kind == "peer" for kind, _, _ in shim.log)
+    assert [t for _, t, _ in shim.log] == sorted(t for _, t, _ in shim.log)
+    assert entries[0] == ("listener1", "listen", "on 127.0.0.1:%d" % port)
+    assert entries[1][:2] == ("client1", "connect") and entries[1][2].startswith("to 127.0.0.1:%d from " % port)
+    assert entries[2][:2] == ("listener1", "accept") and entries[2][2].startswith("conn1 from 127.0.0.1:")
+    assert entries[3] == ("client1", "send", "11 bytes in 2 calls; first: 5 bytes b'hello'; last: 6 bytes b' world'")
+    assert entries[4:] == [
+        ("conn1", "recv", "11 bytes b'hello world'"),
+        ("client1", "shutdown", "write side: FIN sent"),
+        ("conn1", "send", "3 bytes b'bye'"),
+        ("conn1", "close", ""),
+        ("client1", "recv", "3 bytes b'bye' then end of stream (FIN)"),
+        ("client1", "reset", "close with SO_LINGER 0: RST sent"),
+        ("listener1", "close", ""),
+        ("peer", "connect", entries[11][2]),
+        ("listener2", "listen", "on %s" % path),
+        ("client2", "connect", "to %s" % path),
+        ("listener2", "accept", "conn2 from (unnamed)"),
+        ("conn2", "close", ""),
+        ("client2", "close", ""),
+        ("listener2", "close", ""),
+    ]
+    assert re.match(r"to 127\.0\.0\.1:\d+ failed: ConnectionRefusedError \[ECONNREFUSED\]$", entries[11][2])
+
+
+def test_without_a_recorder_the_peer_is_a_plain_socket():
+    assert peer.set_recorder(None) is None
+    with peer.tcp_listener("127.0.0.1") as lst:
+        client = peer.connect_tcp("127.0.0.1", lst.getsockname()[1])
+        conn = peer.accept(lst)
+        assert isinstance(conn, socket.socket) and conn.gettimeout() == client.gettimeout() > 0
+        client.sendall(b"x")
+        assert conn.recv(1) == b"x"
+        client.close()
+        conn.close()
+
+
+def test_the_peer_record_of_a_test_is_bounded():
+    shim = FakeShim()
+    rec = peer.TimelineRecorder(shim)
+    for i in range(peer.MAX_RECORDS + 50):
+        rec({"sock": "c%d" % (i % 2), "act": "send", "detail": "1 bytes", "bytes": 1})
+    assert len(shim.log) == peer.MAX_RECORDS + 1
+    assert shim.log[-1][2]["detail"] == "further peer actions not recorded"
+
+
+# ---------------------------------------------------------------------- CLI
+def test_matrix_from_files_prints_the_summary_and_exits_1_on_unexpected_outcomes(tmp_path):
+    p, out = from_fixtures(tmp_path, *LABELS)
+    assert p.returncode == 1, p.stderr
+    lines = p.stdout.splitlines()
+    assert re.match(r"impl +passed +failed +expected +unexpected +skipped +not run +cells P/E/F/U/S/\./-$", lines[0])
+    assert lines[1].split() == ["alpha", "5", "0", "0", "0", "0", "0", "4/0/0/0/0/0/1"]
+    assert lines[2].split() == ["beta", "2", "1", "1", "0", "1", "0", "0/1/2/0/1/0/1"]
+    assert lines[3].split() == ["gamma", "3", "0", "0", "1", "0", "1", "2/0/0/1/0/1/1"]
+    assert re.match(r"matrix: wrote .*m\.html \(\d+ kB; 5 requirements x 3 implementations, 5 tests\)$", lines[4])
+    assert lines[5] == "matrix: unexpected outcomes or no results: beta, gamma"
+    text = out.read_text()
+    data = embedded(text, "matrix-data")
+    assert [i["label"] for i in data["impls"]] == list(LABELS)
+    assert data["reqs"]["DEMO.A.1"]["n8"] == "'end' once, then the socket stays writable"
+    tls = embedded(text, "matrix-timelines")
+    assert len(tls) == 13                   # one per test and implementation with a timeline
+    assert text.count("</script>") == 3      # the data, the timelines, the code: nothing ends a block early
+    p, _ = from_fixtures(tmp_path, "alpha")
+    assert p.returncode == 0 and "unexpected" not in p.stdout.splitlines()[-1]
+
+
+def test_matrix_bad_input(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"results\": 3}")
+    p = netspec("matrix", "--from", str(bad), "--out", str(tmp_path / "x.html"))
+    assert p.returncode == 2 and "is not a results file" in p.stderr
+    p = netspec("matrix", "--from", str(tmp_path / "nothing*.json"))
+    assert p.returncode == 2 and "no file matches" in p.stderr
+    p = netspec("matrix", "--impls", "ref,nosuch")
+    assert p.returncode == 2 and "unknown nosuch" in p.stderr and "node8" in p.stderr
+    dup = tmp_path / "alpha2.json"
+    dup.write_text(open(os.path.join(FIXTURES, "alpha.json")).read())
+    p = netspec("matrix", "--from", os.path.join(FIXTURES, "alpha.json"), str(dup), "--out", str(tmp_path / "y.html"),
+                "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURES)
+    assert p.returncode == 2 and "same implementation label (alpha, alpha)" in p.stderr
+
+
+def test_the_spec_page_links_each_requirement_to_its_row():
+    spec = specmod.load(FIXTURE_SPEC)
+    page = render_html(spec, {"DEMO.A.1": ["conformance/demo/test_demo.py::test_a_first"]},
+                       report_href="../out/matrix.html")
+    assert page.count("class=results href=") == 5
+    assert '<a class=results href="../out/matrix.html#DEMO.A.1"' in page
+    assert '<a href="../out/matrix.html#conformance/demo/test_demo.py::test_a_first">' in page
+    assert "class=results" not in render_html(spec, {})
+
+
+def test_spec_render_report_link_is_relative_to_the_page(tmp_path):
+    page = tmp_path / "docs" / "spec.html"
+    p = netspec("spec", "--render", str(page), "--report-link", str(tmp_path / "out" / "matrix.html"))
+    assert p.returncode in (0, 1), p.stderr       # 1: others' spec work in progress may have problems
+    assert 'href="../out/matrix.html#' in page.read_text()
+
+
+# ------------------------------------------------------------ a real run
+def test_matrix_runs_two_implementations_and_reports_both_sides(tmp_path):
+    """ref and node8 on one half-close test: a progress line per
+    implementation, their JSON files, and a timeline with the peer's actions."""
+    ref_shim = os.path.join(ROOT, "build", "harness", "shims", "ref", "netspec-shim-ref")
+    if not os.access(ref_shim, os.X_OK):
+        pytest.skip("the reference shim is not built (scripts/build build); needed to run ref in the matrix")
+    test = ("conformance/socket/test_socket_half_close.py::"
+            "test_not_half_open_ends_its_side_and_closes_after_the_peer_ends")
+    out = tmp_path / "matrix.html"
+    p = netspec("matrix", "--impls", "ref,node8", "--json-dir", str(tmp_path / "runs"), "--out", str(out),
+                "-k", "accepted-tcp-default", os.path.join(ROOT, test.split("::")[0]), timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    progress = {l.split(":")[0]: l for l in p.stdout.splitlines() if re.match(r"(ref|node8): ", l)}
+    assert set(progress) == {"ref", "node8"}
+    for line in progress.values():
+        assert re.match(r"\w+: 1 passed, 0 failed \(\d+\.\d s\)$", line), line
+    for label in ("ref", "node8"):
+        doc = json.loads((tmp_path / "runs" / ("%s.json" % label)).read_text())
+        (rec,) = doc["results"]
+        kinds = [e["kind"] for e in rec["timeline"]]
+        assert "peer" in kinds and "recv" in kinds
+    text = out.read_text()
+    tls = embedded(text, "matrix-timelines")
+    data = embedded(text, "matrix-data")
+    ti = data["tests"].index(test + "[accepted-tcp-default]")
+    rows = tls["1:%d" % ti]                                  # node8's timeline of the test
+    peer_rows = [r[3] for r in rows if r[1] == "p"]
+    assert any(r.startswith("client1 connect to 127.0.0.1:") for r in peer_rows), peer_rows
+    assert any("shutdown write side: FIN sent" in r for r in peer_rows), peer_rows
+    assert any(r[1] == "e" and "emits 'end'" in r[3] for r in rows)
+    seqs = [r[2] for r in rows if r[2]]
+    assert seqs == sorted(seqs)

@@ -1,0 +1,311 @@
+"""The matrix report in a real browser: headless Chromium driven over
+WebDriver (chromedriver on a loopback port, spoken to with urllib).
+
+The report is built from the small fixtures in fixtures/report/ (three
+made-up implementations over a five-requirement demo spec), so the expected
+counts are known: the test asserts that the summary and the grid render them,
+that a real click on a cell opens its record with the timeline (the
+implementation's events and the peer's actions, with seq numbers), that the
+tabs switch implementation, that a URL fragment opens a cell, and that the
+filters hide rows.
+
+Needs Debian's `chromium` and `chromium-driver`; skipped, saying which is
+missing, when they are not installed.
+
+Also a tool: `python3 harness/tests/test_report_browser.py REPORT.html#ID/LABEL OUT.png`
+takes a screenshot of a report with that cell open (harness/report.png).
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NETSPEC = os.path.join(ROOT, "harness", "netspec")
+FIXTURES = os.path.join(ROOT, "fixtures", "report")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"     # the W3C WebDriver element key
+START_S = 30.0
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Browser:
+    """A headless Chromium session through chromedriver (W3C WebDriver)."""
+
+    def __init__(self, width=1400, height=900):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen([CHROMEDRIVER, "--port=%d" % port, "--allowed-ips=127.0.0.1"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        self.base = "http://127.0.0.1:%d" % port
+        self._wait_started()
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--hide-scrollbars", "--window-size=%d,%d" % (width, height),
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--dns-prefetch-disable"]}}}}
+        try:
+            self.session = self._call("POST", "/session", caps)["sessionId"]
+        except Exception:
+            self._stop_driver()
+            raise
+
+    def _wait_started(self):
+        """chromedriver says on its standard output when it listens; read that with a deadline."""
+        import select
+        deadline = time.monotonic() + START_S
+        seen = b""
+        fd = self.proc.stdout.fileno()
+        while b"started successfully" not in seen:
+            left = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(0, left))[0] if left > 0 else []
+            if not ready:
+                self._stop_driver()
+                raise WebDriverError("chromedriver did not start within %.0f s: %r" % (START_S, seen[-300:]))
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                self._stop_driver()
+                raise WebDriverError("chromedriver exited: %r" % seen[-300:])
+            seen += chunk
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        # The proxy settings of the environment must not apply: this is loopback only.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(req, timeout=60) as resp:
+                payload = json.loads(resp.read().decode())
+        except urllib.error.HTTPError as exc:
+            raise WebDriverError("%s %s: %s" % (method, path, exc.read().decode()[:500])) from None
+        return payload.get("value", payload) if path != "/session" else payload["value"]
+
+    def s(self, method, path, body=None):
+        return self._call(method, "/session/%s%s" % (self.session, path), body)
+
+    def get(self, url):
+        self.s("POST", "/url", {"url": url})
+
+    def find_all(self, css):
+        return [e[ELEMENT] for e in self.s("POST", "/elements", {"using": "css selector", "value": css})]
+
+    def find(self, css):
+        return self.s("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
+
+    def click(self, element):
+        self.s("POST", "/element/%s/click" % element, {})
+
+    def text(self, element):
+        return self.s("GET", "/element/%s/text" % element)
+
+    def js(self, script, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def screenshot(self, path):
+        import base64
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(self.s("GET", "/screenshot")))
+
+    def _stop_driver(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+    def close(self):
+        try:
+            self.s("DELETE", "")
+        finally:
+            self._stop_driver()
+
+
+def _missing():
+    return [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+
+
+needs_browser = pytest.mark.skipif(
+    bool(_missing()), reason="the report's browser test needs Debian's chromium and chromium-driver "
+                             "(missing: %s; apt-get install -y chromium chromium-driver)" % ", ".join(_missing()))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "matrix.html"
+    files = [os.path.join(FIXTURES, "%s.json" % n) for n in ("alpha", "beta", "gamma")]
+    p = subprocess.run([NETSPEC, "matrix", "--from", *files, "--out", str(out),
+                        "--spec-dir", os.path.join(FIXTURES, "spec"), "--tests-dir", FIXTURES],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert p.returncode == 1, p.stdout          # beta fails a test, gamma passes one unexpectedly
+    docs = {}
+    for f in files:
+        with open(f) as fh:
+            doc = json.load(fh)
+        docs[doc["impl"]["label"]] = doc
+    return str(out), docs
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.close()
+
+
+# What the fixtures must render: per implementation, the cells' letters in row order
+# (DEMO.A.1, DEMO.B.1, DEMO.D.1 in section Alpha; DEMO.C.1, DEMO.E.1 in section Beta).
+ROWS = ["DEMO.A.1", "DEMO.B.1", "DEMO.D.1", "DEMO.C.1", "DEMO.E.1"]
+CELLS = {"alpha": ["P", "P", "-", "P", "P"],
+         "beta": ["F", "F", "-", "E", "S"],
+         "gamma": ["P", "P", "-", "U", "."]}
+
+
+@needs_browser
+def test_the_grid_renders_the_counts_of_the_json(report, browser):
+    path, docs = report
+    browser.get("file://" + path)
+    assert browser.js("return document.body.getAttribute('data-ready')") == "1"
+    # the summary table: one row per implementation, the JSON's counts
+    rows = browser.js("""return Array.from(document.querySelectorAll('#summary tbody tr')).map(function(tr){
+        return [tr.getAttribute('data-impl')].concat(Array.from(tr.querySelectorAll('td')).map(function(td){
+            return td.textContent.trim(); })); });""")
+    assert [r[0] for r in rows] == ["alpha", "beta", "gamma"]
+    for row in rows:
+        summary = docs[row[0]]["summary"]
+        # columns: label, version, passed, failed, xfailed, xpassed, skipped, not run, wall
+        assert row[3:8] == [str(summary[k]) for k in ("passed", "failed", "xfailed", "xpassed", "skipped")], row
+    assert [r[8] for r in rows] == ["0", "0", "1"]     # gamma has no result for test_e
+    # the grid: the rows in spec order under their sections, a letter per cell
+    assert browser.js("return Array.from(document.querySelectorAll('#grid tr.sec th')).map("
+                      "function(th){return th.firstChild.textContent.trim();})") == \
+        ["Alpha: half-closed connections", "Beta: errors"]
+    grid = browser.js("""return Array.from(document.querySelectorAll('#grid tr.row')).map(function(tr){
+        return [tr.id].concat(Array.from(tr.querySelectorAll('td.c')).map(function(td){ return td.textContent; })); });""")
+    assert [g[0] for g in grid] == ROWS
+    for col, label in enumerate(["alpha", "beta", "gamma"]):
+        assert [g[1 + col] for g in grid] == CELLS[label], label
+    # colour goes with the letter (readable either way)
+    colours = browser.js("""var out = {}; document.querySelectorAll('#grid td.c').forEach(function(td){
+        out[td.textContent] = getComputedStyle(td).backgroundColor; }); return out;""")
+    assert len(set(colours[k] for k in "PEFUS")) == 5, colours
+    # hovering a requirement shows its rule; an expected difference's cell names the observed value
+    assert "stays writable until it is ended too" in browser.js(
+        "return document.querySelector('#grid tr[id=\"DEMO.A.1\"] th.req').title")
+    assert "errno -98 instead of 'EADDRINUSE'" in browser.js(
+        "return document.querySelector('#grid tr[id=\"DEMO.C.1\"] td.c.E').title")
+
+
+@needs_browser
+def test_clicking_a_cell_opens_its_timeline(report, browser):
+    path, docs = report
+    browser.get("file://" + path)
+    assert not browser.js("return document.getElementById('panel').classList.contains('on')")
+    cell = browser.find('#grid tr[id="DEMO.B.1"] td.c:nth-of-type(2)')     # beta's failure
+    assert browser.text(cell) == "F"
+    browser.click(cell)
+    assert browser.js("return document.getElementById('panel').classList.contains('on')")
+    assert browser.js("return location.hash") == "#DEMO.B.1/beta"
+    panel = browser.text(browser.find("#panel"))
+    assert "DEMO.B.1" in panel and "Data written after the peer's end still reaches the peer." in panel
+    assert "test_a_second" in panel and "failed" in panel
+    assert "after the peer's end the write must still reach it" in panel          # the assertion
+    assert "harness/netspec run --impl beta 'conformance/demo/test_demo.py::test_a_second'" in panel
+    # the timeline: opened for a failure, rows in time order, events with their seq, the peer's column
+    rows = browser.js("""return Array.from(document.querySelectorAll('#panel table.tl tbody tr')).map(function(tr){
+        return [tr.className].concat(Array.from(tr.querySelectorAll('td')).map(function(td){ return td.textContent; })); });""")
+    with open(os.path.join(FIXTURES, "beta.json")) as fh:
+        tl = [r for r in json.load(fh)["results"] if r["test"].endswith("test_a_second")][0]["timeline"]
+    kinds = [r[0] for r in rows]
+    assert kinds == ["q", "q", "e", "p", "e", "p", "p", "e", "e", "n", "q", "e", "r", "e", "p"], kinds
+    times = [float(r[1]) for r in rows]
+    assert times == sorted(times) and times[0] == pytest.approx(tl[1]["t"] * 1000)
+    assert rows[0][2:] == ["1", "\u2192 net.createServer({allowHalfOpen: true})  \u2192 returned h1", ""]
+    events = [(r[2], r[3]) for r in rows if r[0] == "e"]
+    assert events == [("3", "h1 emits 'listening'"), ("4", "h1 emits 'connection' (h2)"),
+                      ("5", "h2 emits 'data' (<5 bytes 'hello'>)"), ("6", "h2 emits 'end'"),
+                      ("7", "h2 emits 'error' ({Error code=\"EPIPE\" syscall=\"write\" "
+                            "\"This socket has been ended by the other party\"})"),
+                      ("9", "h2 emits 'close' (true)")]
+    peer = [r[4] for r in rows if r[0] == "p"]
+    assert peer == ["client1 connect to 127.0.0.1:40001 from 127.0.0.1:50002", "client1 send 5 bytes b'hello'",
+                    "client1 shutdown write side: FIN sent", "client1 recv end of stream (FIN) after 0 of 3 bytes"]
+    # a response that did not come right after its request has a row of its own, with the seq
+    assert [r for r in rows if r[0] == "r"] == [["r", "30.200", "8", "\u2190 #3 returned false", ""]]
+    # the other tabs show the same requirement on another implementation
+    tabs = browser.find_all("#panel .tabs button")
+    assert [browser.text(t) for t in tabs] == ["alphaP", "betaF", "gammaP"]
+    browser.click(tabs[0])
+    assert browser.js("return location.hash") == "#DEMO.B.1/alpha"
+    assert "passed" in browser.text(browser.find("#panel .test"))
+    assert browser.js("return document.querySelector('#grid tr[id=\"DEMO.B.1\"] td.c.open').cellIndex") == 1
+    # Escape closes the record
+    browser.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": [
+        {"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}]}]})
+    assert not browser.js("return document.getElementById('panel').classList.contains('on')")
+
+
+@needs_browser
+def test_a_fragment_opens_a_cell_and_the_filters_hide_rows(report, browser):
+    path, _ = report
+    browser.get("file://" + path + "#DEMO.C.1/gamma")
+    assert browser.js("return document.getElementById('panel').classList.contains('on')")
+    panel = browser.text(browser.find("#panel"))
+    assert "unexpected pass" in panel and "gamma-net 0.3.0" in panel
+    assert "Decided: the code string, not the number" in panel
+    # an unexpected pass's record shows the re-run command; the timeline of a pass stays folded
+    assert "harness/netspec run --impl gamma 'conformance/demo/test_demo.py::test_c[x]'" in panel
+    # a requirement no implementation was tested on, and one no test cites
+    browser.get("file://" + path + "#DEMO.D.1/alpha")
+    panel = browser.text(browser.find("#panel"))
+    assert "No test cites this requirement." in panel and "Why untestable: needs a kernel that loses the FIN" in panel
+    # the record covers the right of the page; its close button uncovers the filters
+    browser.click(browser.find("#panel button.close"))
+    assert not browser.js("return document.getElementById('panel').classList.contains('on')")
+    browser.click(browser.find("#bad"))
+    shown = browser.js("return Array.from(document.querySelectorAll('#grid tr.row:not(.hidden)')).map(function(r){return r.id;})")
+    assert shown == ["DEMO.A.1", "DEMO.B.1", "DEMO.C.1"]
+    browser.click(browser.find("#bad"))
+    browser.click(browser.find("#differ"))
+    shown = browser.js("return Array.from(document.querySelectorAll('#grid tr.row:not(.hidden)')).map(function(r){return r.id;})")
+    assert shown == ["DEMO.A.1", "DEMO.B.1", "DEMO.C.1", "DEMO.E.1"]
+    assert browser.text(browser.find("#shown")) == "4 of 5 requirements shown"
+
+
+def screenshot(url, out, width=1400, height=900):
+    b = Browser(width, height)
+    try:
+        # make the page's viewport (not the window) width x height
+        inner = b.js("return [window.innerWidth, window.innerHeight]")
+        b.s("POST", "/window/rect", {"width": 2 * width - inner[0], "height": 2 * height - inner[1]})
+        b.get(url)
+        if b.js("return document.body.getAttribute('data-ready')") != "1":
+            raise WebDriverError("the report's script did not run")
+        b.screenshot(out)
+    finally:
+        b.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: %s REPORT.html[#ID/LABEL] OUT.png" % sys.argv[0])
+    target = sys.argv[1]
+    path, _, frag = target.partition("#")
+    screenshot("file://" + os.path.abspath(path) + ("#" + frag if frag else ""), sys.argv[2])
+    print("wrote %s" % sys.argv[2])
