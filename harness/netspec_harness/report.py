@@ -173,6 +173,13 @@ def _args(args):
 
 
 def fmt_request(data):
+    if isinstance(data, str):                  # a line the test wrote itself (e.g. several at once)
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and "op" in parsed:
+            return "%s (written as a raw line)" % fmt_request(parsed)
     if not isinstance(data, dict):
         return "raw line %s" % json.dumps(_short(str(data), 120))
     op = data.get("op")
@@ -199,6 +206,15 @@ def fmt_response(data):
     return "%s %s %s" % (status, data.get("code", ""), json.dumps(_short(str(data.get("message", "")), 120)))
 
 
+def _request_id(data):
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 def compact_timeline(timeline):
     """The JSON timeline of one test as rows [t_ms, kind, seq, text]; kind is
     q (request of the test; merged with its response when that came next),
@@ -210,7 +226,10 @@ def compact_timeline(timeline):
         if kind == "send":
             row = [t, "q", 0, fmt_request(data)]
             rows.append(row)
-            pending = (row, data.get("id") if isinstance(data, dict) else None)
+            rid = _request_id(data)
+            if rid is not None:
+                row[3] = "#%s %s" % (rid, row[3])       # the number its response will carry
+            pending = (row, rid)
             continue
         if kind == "recv" and isinstance(data, dict):
             typ = data.get("type")
@@ -222,7 +241,7 @@ def compact_timeline(timeline):
                 text = fmt_response(data)
                 if pending and pending[1] is not None and pending[1] == data.get("id") and rows[-1] is pending[0]:
                     pending[0][2] = seq
-                    pending[0][3] += "  \u2192 " + text
+                    pending[0][3] = pending[0][3].split(" ", 1)[1] + "  \u2192 " + text
                 else:
                     rows.append([t, "r", seq, "#%s %s" % (data.get("id"), text)])
             elif typ == "event":
@@ -311,7 +330,7 @@ td.c:hover{filter:brightness(1.12)}
 .k.P{background:var(--P);color:#fff} .k.E{background:var(--E)} .k.F{background:var(--F);color:#fff}
 .k.U{background:var(--U);color:#fff} .k.S{background:var(--S);color:#fff} .k.N{background:var(--N)}
 .k.X{color:#aaa}
-#panel{position:fixed;top:0;right:0;width:min(58rem,62vw);height:100vh;overflow:auto;background:#fff;
+#panel{position:fixed;top:0;right:0;width:min(54rem,56vw);height:100vh;overflow:auto;background:#fff;
  border-left:1px solid #bbb;box-shadow:-4px 0 14px rgba(0,0,0,.15);padding:.6rem 1.1rem 3rem;display:none;z-index:5}
 #panel.on{display:block}
 #panel .close{position:sticky;top:0;float:right;font-size:1.3rem;border:0;background:#eee;cursor:pointer;border-radius:4px}
@@ -339,6 +358,9 @@ table.tl tr.n td.note{color:#555;font-style:italic;font-family:system-ui,sans-se
 table.tl tr.g td.i{color:var(--F)}
 details.tlbox>summary{cursor:pointer;color:#1565c0}
 .hidden{display:none}
+body.open th.req .txt{display:none}
+table.tl th{padding:.1rem .35rem}
+table.tl td.t{width:4.8em} table.tl td.s{width:2.6em} table.tl td.p{width:32%}
 """
 
 JS = r"""
@@ -427,6 +449,7 @@ function open(rid, col, focusTest){
     })(boxes[k]);
   }
   panel.classList.add("on");
+  document.body.classList.add("open");
   panel.scrollTop = 0;
   if(focusTest){ var el = body.querySelector('div.test[data-test="'+CSS.escape(focusTest)+'"]'); if(el) el.scrollIntoView(); }
   var hash = "#" + rid + "/" + imp.label;
@@ -435,6 +458,7 @@ function open(rid, col, focusTest){
 }
 function close(){
   panel.classList.remove("on");
+  document.body.classList.remove("open");
   if(current){ var td = cellOf(current[0], current[1]); if(td) td.classList.remove("open"); }
   current = null;
 }

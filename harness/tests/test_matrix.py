@@ -93,7 +93,7 @@ def test_timeline_rows():
     rows = report.compact_timeline(tl)
     assert [r[1] for r in rows] == list("qqepeppeenqerep")                  # no hello row
     assert rows[0] == [20.1, "q", 1, "net.createServer({allowHalfOpen: true})  \u2192 returned h1"]
-    assert rows[10] == [29.0, "q", 0, 'h2.write("bye", fn cb#1)']     # answered later: its own row
+    assert rows[10] == [29.0, "q", 0, '#3 h2.write("bye", fn cb#1)']     # answered later: its own row
     assert rows[12] == [30.2, "r", 8, "#3 returned false"]
     assert rows[3] == [24.0, "p", 0, "client1 connect to 127.0.0.1:40001 from 127.0.0.1:50002"]
 
@@ -107,9 +107,17 @@ def test_timeline_rows_are_bounded():
     rows = report.compact_timeline(tl)
     assert len(rows) == report.ROWS_HEAD + report.ROWS_TAIL + 1
     assert rows[report.ROWS_HEAD][3] == "... %d rows left out ..." % (1001 - report.ROWS_HEAD - report.ROWS_TAIL)
-    assert rows[0][3] == "h1.write(<90000 bytes 'ABCABCABCABCABCABCABCABC'...>)"
+    assert rows[0][3] == "#0 h1.write(<90000 bytes 'ABCABCABCABCABCABCABCABC'...>)"
     assert rows[-1][3].startswith("h1 emits 'data' (\"xxx") and "(5000 chars)" in rows[-1][3]
     assert max(len(r[3]) for r in rows) <= report.TEXT_LIMIT + 20
+    raw = json.dumps({"id": 7, "op": "call", "target": "h1", "method": "end", "args": []})
+    rows = report.compact_timeline([{"t": 0.001, "kind": "send", "data": raw},
+                                    {"t": 0.002, "kind": "send", "data": "not json"},
+                                    {"t": 0.003, "kind": "recv", "data": {"type": "response", "seq": 4, "id": 7,
+                                                                          "status": "threw", "error": {"$error": {
+                                                                              "name": "TypeError", "message": "m"}}}}])
+    assert [r[3] for r in rows] == ["#7 h1.end() (written as a raw line)", 'raw line "not json"',
+                                    '#7 threw {TypeError "m"}']
 
 
 # --------------------------------------------------------------------- peer
