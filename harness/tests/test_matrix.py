@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NETSPEC = os.path.join(ROOT, "harness", "netspec")
 FIXTURES = os.path.join(ROOT, "fixtures", "report")
 FIXTURE_SPEC = os.path.join(FIXTURES, "spec")
+FIXTURE_TESTS = os.path.join(FIXTURES, "tests")
 LABELS = ("alpha", "beta", "gamma")
 
 
@@ -39,7 +40,7 @@ def fixture_matrix(labels=LABELS):
 def from_fixtures(tmp_path, *labels, extra=()):
     out = tmp_path / "m.html"
     p = netspec("matrix", "--from", *[os.path.join(FIXTURES, "%s.json" % l) for l in labels],
-                "--out", str(out), "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURES, *extra)
+                "--out", str(out), "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS, *extra)
     return p, out
 
 
@@ -77,12 +78,12 @@ def test_a_parametrized_test_is_known_by_its_variants():
     """The spec's tracing names test functions; the results name their
     variants. A function whose variants ran is not also 'not run'."""
     spec = specmod.load(FIXTURE_SPEC)
-    traced = {"DEMO.C.1": ["conformance/demo/test_demo.py::test_c"],
-              "DEMO.E.1": ["conformance/demo/test_demo.py::test_e", "conformance/demo/test_other.py::test_never_ran"]}
+    traced = {"DEMO.C.1": ["fixtures/report/tests/demo/test_demo.py::test_c"],
+              "DEMO.E.1": ["fixtures/report/tests/demo/test_demo.py::test_e", "fixtures/report/tests/demo/test_other.py::test_never_ran"]}
     m = report.Matrix(spec, traced, [load("alpha")])
-    assert sorted(m.cites["DEMO.C.1"]) == ["conformance/demo/test_demo.py::test_c[x]",
-                                           "conformance/demo/test_demo.py::test_c[y]"]
-    assert "conformance/demo/test_other.py::test_never_ran" in m.cites["DEMO.E.1"]
+    assert sorted(m.cites["DEMO.C.1"]) == ["fixtures/report/tests/demo/test_demo.py::test_c[x]",
+                                           "fixtures/report/tests/demo/test_demo.py::test_c[y]"]
+    assert "fixtures/report/tests/demo/test_other.py::test_never_ran" in m.cites["DEMO.E.1"]
     assert m.summary(0)["notrun"] == 1
     assert m.cell("DEMO.E.1", 0) == "passed"          # the test that ran decides; the other is listed
 
@@ -237,17 +238,17 @@ def test_matrix_bad_input(tmp_path):
     dup = tmp_path / "alpha2.json"
     dup.write_text(open(os.path.join(FIXTURES, "alpha.json")).read())
     p = netspec("matrix", "--from", os.path.join(FIXTURES, "alpha.json"), str(dup), "--out", str(tmp_path / "y.html"),
-                "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURES)
+                "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS)
     assert p.returncode == 2 and "same implementation label (alpha, alpha)" in p.stderr
 
 
 def test_the_spec_page_links_each_requirement_to_its_row():
     spec = specmod.load(FIXTURE_SPEC)
-    page = render_html(spec, {"DEMO.A.1": ["conformance/demo/test_demo.py::test_a_first"]},
+    page = render_html(spec, {"DEMO.A.1": ["fixtures/report/tests/demo/test_demo.py::test_a_first"]},
                        report_href="../out/matrix.html")
     assert page.count("class=results href=") == 5
     assert '<a class=results href="../out/matrix.html#DEMO.A.1"' in page
-    assert '<a href="../out/matrix.html#conformance/demo/test_demo.py::test_a_first">' in page
+    assert '<a href="../out/matrix.html#fixtures/report/tests/demo/test_demo.py::test_a_first">' in page
     assert "class=results" not in render_html(spec, {})
 
 

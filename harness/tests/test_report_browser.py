@@ -151,7 +151,7 @@ def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "matrix.html"
     files = [os.path.join(FIXTURES, "%s.json" % n) for n in ("alpha", "beta", "gamma")]
     p = subprocess.run([NETSPEC, "matrix", "--from", *files, "--out", str(out),
-                        "--spec-dir", os.path.join(FIXTURES, "spec"), "--tests-dir", FIXTURES],
+                        "--spec-dir", os.path.join(FIXTURES, "spec"), "--tests-dir", os.path.join(FIXTURES, "tests")],
                        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     assert p.returncode == 1, p.stdout          # beta fails a test, gamma passes one unexpectedly
     docs = {}
@@ -226,7 +226,7 @@ def test_clicking_a_cell_opens_its_timeline(report, browser):
     assert "DEMO.B.1" in panel and "Data written after the peer's end still reaches the peer." in panel
     assert "test_a_second" in panel and "failed" in panel
     assert "after the peer's end the write must still reach it" in panel          # the assertion
-    assert "harness/netspec run --impl beta 'conformance/demo/test_demo.py::test_a_second'" in panel
+    assert "harness/netspec run --impl beta 'fixtures/report/tests/demo/test_demo.py::test_a_second'" in panel
     # the timeline: opened for a failure, rows in time order, events with their seq, the peer's column
     rows = browser.js("""return Array.from(document.querySelectorAll('#panel table.tl tbody tr')).map(function(tr){
         return [tr.className].concat(Array.from(tr.querySelectorAll('td')).map(function(td){ return td.textContent; })); });""")
@@ -270,7 +270,7 @@ def test_a_fragment_opens_a_cell_and_the_filters_hide_rows(report, browser):
     assert "unexpected pass" in panel and "gamma-net 0.3.0" in panel
     assert "Decided: the code string, not the number" in panel
     # an unexpected pass's record shows the re-run command; the timeline of a pass stays folded
-    assert "harness/netspec run --impl gamma 'conformance/demo/test_demo.py::test_c[x]'" in panel
+    assert "harness/netspec run --impl gamma 'fixtures/report/tests/demo/test_demo.py::test_c[x]'" in panel
     # a requirement no implementation was tested on, and one no test cites
     browser.get("file://" + path + "#DEMO.D.1/alpha")
     panel = browser.text(browser.find("#panel"))
@@ -286,6 +286,30 @@ def test_a_fragment_opens_a_cell_and_the_filters_hide_rows(report, browser):
     shown = browser.js("return Array.from(document.querySelectorAll('#grid tr.row:not(.hidden)')).map(function(r){return r.id;})")
     assert shown == ["DEMO.A.1", "DEMO.B.1", "DEMO.C.1", "DEMO.E.1"]
     assert browser.text(browser.find("#shown")) == "4 of 5 requirements shown"
+
+
+@needs_browser
+def test_the_spec_page_links_into_the_report(report, browser, tmp_path):
+    """spec --render --report-link: a requirement's 'results' link lands on its
+    row; a test's link opens the record of a requirement it cites."""
+    path, _ = report
+    page = tmp_path / "spec.html"
+    p = subprocess.run([NETSPEC, "spec", "--spec-dir", os.path.join(FIXTURES, "spec"), "--tests-dir",
+                        os.path.join(FIXTURES, "tests"), "--render", str(page), "--report-link", path],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout
+    browser.get("file://" + str(page))
+    browser.click(browser.find('div[id="DEMO.C.1"] a.results'))
+    assert browser.js("return location.pathname") == path
+    assert browser.js("return decodeURIComponent(location.hash)") == "#DEMO.C.1"
+    assert browser.js("return document.querySelector('#grid tr.hl').id") == "DEMO.C.1"
+    assert not browser.js("return document.getElementById('panel').classList.contains('on')")
+    browser.get("file://" + str(page))
+    browser.click(browser.find('div[id="DEMO.C.1"] p.tests a'))         # the test, by its function name
+    assert browser.js("return location.pathname") == path
+    assert browser.js("return document.getElementById('rec-id').textContent") == "DEMO.C.1"
+    assert browser.js("return document.querySelector('#panel details.tlbox[open]').parentNode"
+                      ".getAttribute('data-test')") == "fixtures/report/tests/demo/test_demo.py::test_c[x]"
 
 
 def screenshot(url, out, width=1400, height=900):
