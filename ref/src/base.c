@@ -21,6 +21,7 @@ typedef struct base_rec {
   char *nameserver;
   ns_socket *sockets;
   ns__freelist ticks;
+  ns__freelist blocks;
   unsigned char *rmem; /* the shared read buffer */
   int rmem_lent;
   struct base_rec *next;
@@ -76,6 +77,45 @@ ns__freelist *ns__base_tick_blocks(struct event_base *base) {
   base_rec *r = rec_of(base, 0);
 
   return r != NULL ? &r->ticks : NULL;
+}
+
+#define BLOCKS_KEPT 16
+
+void *ns__base_block(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+  void *block;
+
+  if (r == NULL || r->blocks.head == NULL)
+    return malloc(NS_BLOCK_SIZE);
+  block = r->blocks.head;
+  r->blocks.head = *(void **)block;
+  r->blocks.count--;
+  return block;
+}
+
+void ns__base_block_return(struct event_base *base, void *block) {
+  base_rec *r = rec_of(base, 0);
+
+  if (block == NULL)
+    return;
+  if (r == NULL || r->blocks.count >= BLOCKS_KEPT) {
+    free(block);
+    return;
+  }
+  *(void **)block = r->blocks.head;
+  r->blocks.head = block;
+  r->blocks.count++;
+}
+
+/* Frees every block of a cache. */
+static void freelist_clear(ns__freelist *list) {
+  while (list->head != NULL) {
+    void *block = list->head;
+
+    list->head = *(void **)block;
+    free(block);
+  }
+  list->count = 0;
 }
 
 unsigned char *ns__base_read_buffer(struct event_base *base) {
@@ -175,12 +215,8 @@ void ns_base_cleanup(struct event_base *base) {
   *p = r->next;
   if (r->dns != NULL)
     evdns_base_free(r->dns, 1);
-  while (r->ticks.head != NULL) {
-    void *block = r->ticks.head;
-
-    r->ticks.head = *(void **)block;
-    free(block);
-  }
+  freelist_clear(&r->ticks);
+  freelist_clear(&r->blocks);
   free(r->rmem);
   free(r->hosts_path);
   free(r->nameserver);

@@ -32,6 +32,21 @@ typedef struct ns__freelist {
  * (then ticks are plain allocations). Emptied by ns_base_cleanup(). */
 ns__freelist *ns__base_tick_blocks(struct event_base *base);
 
+/* Size of the blocks ns__base_block() lends: room for what a paused socket
+ * keeps (below NS_READ_HIGH_WATER) plus one more read of NS_READ_SIZE. */
+#define NS_BLOCK_SIZE (16384 + 65536)
+
+/*
+ * A block of NS_BLOCK_SIZE bytes from the base's cache (or newly allocated;
+ * NULL when out of memory). Blocks hold what a paused socket has read and
+ * the unsent tail of a large write; reusing them keeps the allocator from
+ * growing and trimming the heap (and the kernel from faulting fresh pages
+ * in) at every 64 KiB chunk. ns__base_block_return() gives one back: it is
+ * cached (a few per base) or freed; a base without a record just frees.
+ */
+void *ns__base_block(struct event_base *base);
+void ns__base_block_return(struct event_base *base, void *block);
+
 /*
  * The base's read buffer (NS_READ_SIZE bytes): a flowing socket reads into
  * it and emits 'data' straight from it, so an idle connection holds no read

@@ -30,11 +30,8 @@ ns_socket *ns__socket_alloc(struct event_base *base) {
   sock->fd = -1;
   sock->owned = 1;
   sock->flowing = 1;
-  if (ns__wq_init(&sock->wq) != 0 || (sock->rbuf = evbuffer_new()) == NULL) {
-    ns__wq_free(&sock->wq);
-    free(sock);
-    return NULL;
-  }
+  ns__wq_init(&sock->wq);
+  sock->wq.base = base;
   ns__base_track(base, sock, 1);
   return sock;
 }
@@ -72,8 +69,10 @@ static void socket_release(ns_socket *sock) {
   if (sock->counted)
     ns__base_ref(sock->base, -1);
   ns__wq_free(&sock->wq);
-  evbuffer_free(sock->rbuf);
+  ns__base_block_return(sock->base, sock->kept);
   free(sock->chunks);
+  free(sock->connect_address);
+  free(sock->local_text);
   free_finish_cbs(sock->finish_cbs);
   ns__base_track(sock->base, sock, 0);
   free(sock);
@@ -150,6 +149,12 @@ int ns__socket_emit_error(ns_socket *sock, const ns_error *err) {
 void ns_socket_set_callback(ns_socket *sock, ns_socket_cb cb, void *arg) {
   sock->cb = cb;
   sock->arg = arg;
+}
+
+int ns__socket_set_text(char **dst, const char *src) {
+  free(*dst);
+  *dst = src != NULL ? strdup(src) : NULL;
+  return src != NULL && *dst == NULL ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- creation */
@@ -511,12 +516,14 @@ int ns_socket_remote(ns_socket *sock, ns_address *out) {
   if (!sock->peer_cached && sock->fd >= 0 && !sock->is_pipe &&
       sock->has_handle &&
       getpeername(sock->fd, (struct sockaddr *)&ss, &len) == 0 &&
-      ns__addr_format((struct sockaddr *)&ss, &sock->peer) == 0)
+      ns__addr_format((struct sockaddr *)&ss, out) == 0) {
+    sock->peer = ss;
     sock->peer_cached = 1;
+  }
   if (!sock->peer_cached)
     return -1;
-  *out = sock->peer;
-  return 0;
+  return ns__addr_format((const struct sockaddr *)&sock->peer, out) == 0 ? 0
+                                                                          : -1;
 }
 
 int ns_socket_address(ns_socket *sock, ns_address *out) {

@@ -54,12 +54,15 @@ static void fail_connect(ns_socket *sock, int errnum, const char *syscall) {
   int bind = strcmp(syscall, "bind") == 0;
 
   if (bind) {
-    ns__error_sys_addr(&err, errnum, "bind", sock->local_text,
+    ns__error_sys_addr(&err, errnum, "bind",
+                       sock->local_text != NULL ? sock->local_text : "",
                        sock->local_port);
   } else {
-    ns__error_sys_addr(&err, errnum, syscall, sock->connect_address,
+    ns__error_sys_addr(&err, errnum, syscall,
+                       sock->connect_address != NULL ? sock->connect_address
+                                                     : "",
                        sock->is_pipe ? 0 : sock->connect_port);
-    if (sock->local_text[0] != '\0' && sock->local_port > 0) {
+    if (sock->local_text != NULL && sock->local_port > 0) {
       /* Node 8 adds the local side when both were given (or defaulted). */
       size_t n = strlen(err.message);
 
@@ -154,7 +157,7 @@ static void connect_pipe(ns_socket *sock, const char *path) {
   socklen_t len = ns__addr_unix(path, &sun);
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-  ns__copy_text(sock->connect_address, sizeof sock->connect_address, path);
+  ns__socket_set_text(&sock->connect_address, path);
   sock->connect_port = 0;
   sock->is_pipe = 1;
   if (fd == -1 || ns__fd_prepare(fd) != 0 ||
@@ -177,7 +180,7 @@ static void connect_ip(ns_socket *sock, const char *ip, int port,
   int family = ns__addr_parse_ip(ip, port, &ss, &len);
   int fd;
 
-  ns__copy_text(sock->connect_address, sizeof sock->connect_address, ip);
+  ns__socket_set_text(&sock->connect_address, ip);
   sock->connect_port = port;
   sock->is_pipe = 0;
   fd = socket(ss.ss_family, SOCK_STREAM, 0);
@@ -203,7 +206,7 @@ static void connect_ip(ns_socket *sock, const char *ip, int port,
     socklen_t glen = sizeof got;
     ns_address a;
 
-    ns__copy_text(sock->local_text, sizeof sock->local_text, la);
+    ns__socket_set_text(&sock->local_text, la);
     sock->local_port = local_port;
     /* Node passes the port through a 16-bit field, then checks it. */
     if (ns__addr_parse_ip(la, local_port & 0xFFFF, &ls, &llen) == 0 ||
@@ -444,7 +447,7 @@ int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
     undestroy(sock);
   sock->peer_cached = 0;
   sock->fin_refused = 0;
-  sock->local_text[0] = '\0';
+  ns__socket_set_text(&sock->local_text, NULL);
   sock->local_port = 0;
   sock->has_handle = 1;
   sock->connecting = 1;
@@ -458,7 +461,7 @@ int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
   }
   sock->creq = r;
   sock->connect_port = r->port;
-  ns__copy_text(sock->connect_address, sizeof sock->connect_address, host);
+  ns__socket_set_text(&sock->connect_address, host);
   if (ns__addr_parse_ip(host, 0, &(struct sockaddr_storage){0},
                         &(socklen_t){0}) != 0) {
     ns__tick_post0(sock->base, &sock->ticks, connect_ip_job, sock);

@@ -80,7 +80,9 @@ struct ns_socket {
   int eof;                   /* _readableState.ended: FIN (or EOF) seen */
   int end_emitted;           /* 'end' emitted (or posted) */
   int resume_posted;         /* a resume job is pending */
-  struct evbuffer *rbuf;     /* bytes read while paused */
+  unsigned char *kept;       /* bytes read while paused: a block of the base
+                              * (NS_BLOCK_SIZE), NULL while none are kept */
+  size_t kept_head, kept_tail; /* they are kept[kept_head..kept_tail) */
   size_t *chunks;            /* their read sizes, in order */
   size_t nchunks, chunks_cap;
   ns__decoder dec;           /* setEncoding(): dec.enc != NS_ENC_NONE */
@@ -114,13 +116,13 @@ struct ns_socket {
   ns__connect_req *creq;                   /* waiting for its tick/lookup */
   struct evdns_getaddrinfo_request *lookup;
   int connect_port;                        /* for errors */
-  char connect_address[NS_ADDRESS_MAX];
-  char local_text[NS_ADDRESS_MAX];         /* the local address bound */
+  char *connect_address;                   /* for errors; NULL: none */
+  char *local_text;                        /* the local address bound; NULL: none */
   int local_port;                          /* the local port asked for */
 
   /* peer, remembered once read (Node's _peername) */
   int peer_cached;
-  ns_address peer;
+  struct sockaddr_storage peer; /* formatted on each read: 128 bytes, not 4 KiB */
 
   /* accepted sockets */
   ns_server *server;
@@ -136,6 +138,9 @@ struct ns_socket {
 };
 
 /* socket.c */
+/* Replaces *dst with a copy of src (NULL: none). Returns 0, or -1 when out
+ * of memory (then *dst is NULL). */
+int ns__socket_set_text(char **dst, const char *src);
 /* Releases a socket whatever holds it (ns_base_cleanup()). */
 void ns__socket_cleanup(ns_socket *sock);
 ns_socket *ns__socket_alloc(struct event_base *base);

@@ -7,9 +7,9 @@
  * While flowing, a read lands in the event base's one 64 KiB read buffer
  * and is emitted from there: no allocation and no copy per chunk, and no
  * read memory held by idle connections. While
- * paused (or while earlier chunks wait), reads go straight into the
- * evbuffer's memory (evbuffer_reserve_space + readv + commit) until 16 KiB
- * are buffered, and resume() emits them chunk by chunk.
+ * paused (or while earlier chunks wait), reads go into a block the base
+ * lends (kept, see base.h) until 16 KiB are kept, and resume() emits them
+ * chunk by chunk, then gives the block back.
  */
 #include "socket_int.h"
 
@@ -36,6 +36,11 @@ void ns__socket_stop_reading(ns_socket *sock) {
   sock->reading = 0;
   if (sock->fd >= 0)
     ns__socket_watch_read(sock, 0);
+}
+
+/* Bytes read but not yet emitted (kept while paused). */
+static size_t buffered(const ns_socket *sock) {
+  return sock->kept_tail - sock->kept_head;
 }
 
 /* Emits one 'data' event for in[0..n), decoded if an encoding is set.
@@ -99,7 +104,7 @@ static void end_job(void *owner, void *payload) {
   ns_socket_event ev;
 
   (void)payload;
-  if (evbuffer_get_length(sock->rbuf) > 0)
+  if (buffered(sock) > 0)
     return;
   ns__socket_enter(sock);
   sock->readable = 0;
@@ -122,12 +127,12 @@ static void post_end(ns_socket *sock) {
 static void on_eof(ns_socket *sock) {
   sock->eof = 1;
   ns__socket_stop_reading(sock);
-  if (sock->flowing && evbuffer_get_length(sock->rbuf) == 0) {
+  if (sock->flowing && buffered(sock) == 0) {
     if (emit_decoder_rest(sock) != 0)
       return;
     post_end(sock);
   }
-  if (evbuffer_get_length(sock->rbuf) == 0) {
+  if (buffered(sock) == 0) {
     sock->readable = 0;
     maybe_destroy(sock);
   }
@@ -172,8 +177,8 @@ static ssize_t read_into(ns_socket *sock, struct evbuffer_iovec *vec) {
  * base's shared 64 KiB buffer (reused for every read of every socket: no
  * allocation or copy per chunk) and are emitted from there. Otherwise
  * (paused, or bytes still buffered) they are read straight into the
- * evbuffer's memory with evbuffer_reserve_space()/evbuffer_commit_space()
- * and kept as one more chunk. Returns what read(2) returned.
+ * socket's kept block, after what it already keeps, as one more chunk.
+ * Returns what read(2) returned (-1 with EAGAIN when enough is kept).
  */
 static ssize_t read_one(ns_socket *sock) {
   struct evbuffer_iovec vec;
@@ -201,19 +206,37 @@ static ssize_t read_one(ns_socket *sock) {
       ns__base_read_buffer_return(base);
     return n;
   }
-  if (evbuffer_reserve_space(sock->rbuf, NS_READ_SIZE, &vec, 1) != 1) {
+  if (buffered(sock) >= NS_READ_HIGH_WATER) { /* enough kept: wait */
+    ns__socket_stop_reading(sock);
+    errno = EAGAIN;
+    return -1;
+  }
+  if (sock->kept == NULL &&
+      (sock->kept = ns__base_block(sock->base)) == NULL) {
     errno = ENOMEM;
     return -1;
   }
+  if (sock->kept_tail + NS_READ_SIZE > NS_BLOCK_SIZE) {
+    /* Less than NS_READ_HIGH_WATER is kept: move it to the front. */
+    memmove(sock->kept, sock->kept + sock->kept_head, buffered(sock));
+    sock->kept_tail -= sock->kept_head;
+    sock->kept_head = 0;
+  }
+  vec.iov_base = sock->kept + sock->kept_tail;
+  vec.iov_len = NS_READ_SIZE;
   n = read_into(sock, &vec);
   if (n > 0) {
-    vec.iov_len = (size_t)n;
-    evbuffer_commit_space(sock->rbuf, &vec, 1);
+    sock->kept_tail += (size_t)n;
     sock->bytes_read += (unsigned long long)n;
     ns__socket_touch(sock);
     push_chunk(sock, (size_t)n);
-    if (evbuffer_get_length(sock->rbuf) >= NS_READ_HIGH_WATER)
+    if (buffered(sock) >= NS_READ_HIGH_WATER)
       ns__socket_stop_reading(sock);
+  }
+  if (buffered(sock) == 0) { /* EOF or an error: nothing to keep */
+    ns__base_block_return(sock->base, sock->kept);
+    sock->kept = NULL;
+    sock->kept_head = sock->kept_tail = 0;
   }
   return n;
 }
@@ -263,14 +286,18 @@ static void resume_job(void *owner, void *payload) {
   ns__socket_enter(sock);
   while (sock->flowing && sock->nchunks > 0) {
     size_t n = sock->chunks[0];
-    unsigned char *p = evbuffer_pullup(sock->rbuf, (ssize_t)n);
+    unsigned char *p = sock->kept + sock->kept_head;
 
     memmove(sock->chunks, sock->chunks + 1,
             (sock->nchunks - 1) * sizeof *sock->chunks);
     sock->nchunks--;
-    if (p != NULL)
-      emit_data(sock, p, n);
-    evbuffer_drain(sock->rbuf, n);
+    sock->kept_head += n;
+    emit_data(sock, p, n); /* no read can happen inside: p stays put */
+  }
+  if (sock->kept != NULL && buffered(sock) == 0) {
+    ns__base_block_return(sock->base, sock->kept);
+    sock->kept = NULL;
+    sock->kept_head = sock->kept_tail = 0;
   }
   if (sock->flowing && sock->nchunks == 0) {
     if (sock->eof) {

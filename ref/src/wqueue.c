@@ -5,17 +5,25 @@
 
 #include <stdlib.h>
 
+#include <string.h>
+
 #include <event2/buffer.h>
 
+#include "base.h"
+
+/* From this size on, a write's copy goes into a block of the base. */
+#define BLOCK_MIN 4096
+
 int ns__wq_init(ns__wqueue *wq) {
+  wq->base = NULL;
   wq->head = wq->tail = NULL;
   wq->group_count = wq->group_bytes = wq->group_unsent = 0;
   wq->group_count_len = 0;
   wq->length = 0;
   wq->need_drain = 0;
   wq->total = 0;
-  wq->buf = evbuffer_new();
-  return wq->buf != NULL ? 0 : -1;
+  wq->buf = NULL; /* created by the first write the kernel does not take */
+  return 0;
 }
 
 void ns__wq_free_list(ns__wreq *list) {
@@ -44,13 +52,37 @@ void ns__wq_free(ns__wqueue *wq) {
   wq->buf = NULL;
 }
 
+/* libevent's cleanup of a referenced chain: the block goes back. */
+static void block_done(const void *data, size_t len, void *base) {
+  (void)len;
+  ns__base_block_return(base, (void *)data);
+}
+
+/* Appends a copy of data[0..len) to the queue's bytes. Returns 0 or -1. */
+static int add_copy(ns__wqueue *wq, const void *data, size_t len) {
+  void *block;
+
+  if (wq->buf == NULL && (wq->buf = evbuffer_new()) == NULL)
+    return -1;
+  if (len < BLOCK_MIN || len > NS_BLOCK_SIZE || wq->base == NULL ||
+      (block = ns__base_block(wq->base)) == NULL)
+    return evbuffer_add(wq->buf, data, len);
+  memcpy(block, data, len);
+  if (evbuffer_add_reference(wq->buf, block, len, block_done, wq->base) !=
+      0) {
+    ns__base_block_return(wq->base, block);
+    return -1;
+  }
+  return 0;
+}
+
 int ns__wq_push(ns__wqueue *wq, const void *data, size_t len, size_t count,
                 ns_write_cb cb, void *arg) {
   ns__wreq *req = calloc(1, sizeof *req);
 
   if (req == NULL)
     return -1;
-  if (len > 0 && evbuffer_add(wq->buf, data, len) != 0) {
+  if (len > 0 && add_copy(wq, data, len) != 0) {
     free(req);
     return -1;
   }

@@ -24,6 +24,7 @@
 #include "netspec.h"
 
 struct evbuffer;
+struct event_base;
 
 /* Node 8's default highWaterMark for sockets' writable side. */
 #define NS_WQ_HIGH_WATER 16384
@@ -38,7 +39,9 @@ typedef struct ns__wreq {
 } ns__wreq;
 
 typedef struct ns__wqueue {
-  struct evbuffer *buf;   /* bytes not yet handed to the kernel */
+  struct event_base *base; /* lends blocks for large writes; may be NULL */
+  struct evbuffer *buf;   /* bytes not yet handed to the kernel (NULL until
+                           * a write has some: idle sockets hold none) */
   ns__wreq *head, *tail;  /* writes not completed: the group, then buffered */
   size_t group_count;     /* writes of the group in flight (0: none) */
   size_t group_bytes;     /* their bytes */
@@ -49,7 +52,7 @@ typedef struct ns__wqueue {
   unsigned long long total;  /* bytes ever accepted (bytesWritten) */
 } ns__wqueue;
 
-/* Initialises an empty queue. Returns 0, or -1 when out of memory. */
+/* Initialises an empty queue (allocates nothing). Returns 0. */
 int ns__wq_init(ns__wqueue *wq);
 
 /* Releases the bytes and the writes (their callbacks are not called). */
@@ -58,7 +61,8 @@ void ns__wq_free(ns__wqueue *wq);
 /* Drops every queued byte and write, keeping the queue usable. */
 void ns__wq_clear(ns__wqueue *wq);
 
-/* Accepts a write of len bytes (copied) that Node's length counts as
+/* Accepts a write of len bytes (copied: a large one into a block the base
+ * lends, see base.h, so no heap growth per chunk) that Node's length counts as
  * `count` (a string's UTF-16 units; len for bytes). Returns 1 when length
  * stays below the high-water mark, 0 when not (need_drain is then set), -1
  * when out of memory (nothing queued). */
