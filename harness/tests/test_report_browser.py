@@ -9,14 +9,16 @@ implementation's events and the peer's actions, with seq numbers), that the
 tabs switch implementation, that a URL fragment opens a cell, and that the
 filters hide rows.
 
-Needs Debian's `chromium` and `chromium-driver`; skipped, saying which is
-missing, when they are not installed.
+Needs Debian's `chromium` and `chromium-driver`; without chromedriver only
+the first test runs (chromium --dump-dom of a page whose fragment opens a
+cell); each test's skip says which package is missing.
 
 Also a tool: `python3 harness/tests/test_report_browser.py REPORT.html#ID/LABEL OUT.png`
 takes a screenshot of a report with that cell open (harness/report.png).
 """
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,6 +36,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"     # the W3C WebDriver element key
 START_S = 30.0
+# Headless, and off the network: the page is a local file; no name is resolved but localhost
+# (chromedriver's loopback port), and the browser's background services stay off.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-extensions", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                 "--no-pings", "--dns-prefetch-disable", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost"]
 
 
 class WebDriverError(Exception):
@@ -53,10 +61,7 @@ class Browser:
         self._wait_started()
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--hide-scrollbars", "--window-size=%d,%d" % (width, height),
-                     "--no-first-run", "--disable-extensions", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--dns-prefetch-disable"]}}}}
+            "args": CHROMIUM_ARGS + ["--hide-scrollbars", "--window-size=%d,%d" % (width, height)]}}}}
         try:
             self.session = self._call("POST", "/session", caps)["sessionId"]
         except Exception:
@@ -144,6 +149,9 @@ def _missing():
 needs_browser = pytest.mark.skipif(
     bool(_missing()), reason="the report's browser test needs Debian's chromium and chromium-driver "
                              "(missing: %s; apt-get install -y chromium chromium-driver)" % ", ".join(_missing()))
+needs_chromium = pytest.mark.skipif(
+    not os.access(CHROMIUM, os.X_OK), reason="the report's browser test needs Debian's chromium "
+                                             "(%s missing; apt-get install -y chromium)" % CHROMIUM)
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +183,32 @@ ROWS = ["DEMO.A.1", "DEMO.B.1", "DEMO.D.1", "DEMO.C.1", "DEMO.E.1"]
 CELLS = {"alpha": ["P", "P", "-", "P", "P"],
          "beta": ["F", "F", "-", "E", "S"],
          "gamma": ["P", "P", "-", "U", "."]}
+
+
+@needs_chromium
+def test_the_report_in_chromium_without_webdriver(report, tmp_path):
+    """Without chromedriver too: chromium --headless --dump-dom of the page with
+    a fragment that opens a cell; the DOM after the page's script ran."""
+    path, docs = report
+    p = subprocess.run([CHROMIUM, *CHROMIUM_ARGS, "--user-data-dir=%s" % (tmp_path / "profile"),
+                        "--virtual-time-budget=5000", "--dump-dom", "file://%s#DEMO.B.1/beta" % path],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=120)
+    dom = p.stdout
+    assert p.returncode == 0 and 'data-ready="1"' in dom, dom[-500:]
+    for label, doc in docs.items():
+        row = re.search(r'<tr data-impl="%s">(.*?)</tr>' % label, dom).group(1)
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        assert cells[2:7] == [str(doc["summary"][k]) for k in ("passed", "failed", "xfailed", "xpassed", "skipped")]
+    grid = re.findall(r'<tr class="row[^"]*" id="([^"]+)"[^>]*>(.*?)</tr>', dom)
+    assert [g[0] for g in grid] == ROWS
+    for col, label in enumerate(["alpha", "beta", "gamma"]):
+        assert [re.findall(r'<td class="c [^"]*"[^>]*>([^<]*)</td>', g[1])[col] for g in grid] == CELLS[label]
+    assert '<aside id="panel" aria-live="polite" class="on">' in dom
+    assert '<h2 id="rec-id">DEMO.B.1</h2>' in dom
+    panel = dom.split('<aside id="panel"', 1)[1].split("</aside>", 1)[0]
+    kinds = re.findall(r'<tr class="([a-z])"><td class="t">', panel)
+    assert kinds == list("qqepeppeenqerep"), kinds
+    assert '<td class="p">client1 shutdown write side: FIN sent</td>' in panel
 
 
 @needs_browser
