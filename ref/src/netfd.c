@@ -1,6 +1,7 @@
 /*
  * netfd.c - non-blocking socket descriptors: bind, listen, accept.
  */
+#define _GNU_SOURCE /* accept4(), SOCK_NONBLOCK, SOCK_CLOEXEC (Linux) */
 #include "netfd.h"
 
 #include <errno.h>
@@ -35,20 +36,12 @@ static void close_keep_errno(int fd) {
 }
 
 /* Creates a stream socket of `family`, prepared. Returns it or -1. */
-static int stream_socket(int family) {
-  int fd = socket(family, SOCK_STREAM, 0);
-
-  if (fd == -1)
-    return -1;
-  if (ns__fd_prepare(fd) == -1) {
-    close_keep_errno(fd);
-    return -1;
-  }
-  return fd;
+int ns__fd_socket(int family) {
+  return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
 int ns__fd_tcp_bind(const struct sockaddr *sa, socklen_t len, int *deferred) {
-  int fd = stream_socket(sa->sa_family);
+  int fd = ns__fd_socket(sa->sa_family);
   int on = 1, off = 0;
 
   *deferred = 0;
@@ -73,7 +66,7 @@ fail:
 int ns__fd_unix_bind(const char *path) {
   struct sockaddr_un sun;
   socklen_t len = ns__addr_unix(path, &sun);
-  int fd = stream_socket(AF_UNIX);
+  int fd = ns__fd_socket(AF_UNIX);
 
   if (fd == -1)
     return -1;
@@ -98,15 +91,11 @@ int ns__fd_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len) {
   int fd;
 
   *len = sizeof *peer;
+  /* One system call, where accept() + ns__fd_prepare() made five. */
   do
-    fd = accept(lfd, (struct sockaddr *)peer, len);
+    fd = accept4(lfd, (struct sockaddr *)peer, len,
+                 SOCK_NONBLOCK | SOCK_CLOEXEC);
   while (fd == -1 && errno == EINTR);
-  if (fd == -1)
-    return -1;
-  if (ns__fd_prepare(fd) == -1) {
-    close_keep_errno(fd);
-    return -1;
-  }
   return fd;
 }
 

@@ -11,6 +11,10 @@
 /* Makes `fd` non-blocking and close-on-exec. Returns 0 or -1. */
 int ns__fd_prepare(int fd);
 
+/* A new stream socket of `family` (AF_INET, AF_INET6, AF_UNIX), already
+ * non-blocking and close-on-exec. Returns it, or -1 with errno set. */
+int ns__fd_socket(int family);
+
 /*
  * Creates a TCP socket for sa's family with SO_REUSEADDR (and, for IPv6,
  * IPV6_V6ONLY off: dual-stack) and binds it to `sa`. Like libuv, an
@@ -31,7 +35,7 @@ int ns__fd_unix_bind(const char *path);
  * Returns 0, or -1 with errno set. */
 int ns__fd_listen(int fd, int backlog, int deferred);
 
-/* Accepts one connection, prepared with ns__fd_prepare(). Returns the new
+/* Accepts one connection, non-blocking and close-on-exec. Returns the new
  * descriptor, or -1 with errno set (EAGAIN when none is pending). */
 int ns__fd_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len);
 

@@ -155,12 +155,12 @@ static void start_connect(ns_socket *sock, const struct sockaddr *sa,
 static void connect_pipe(ns_socket *sock, const char *path) {
   struct sockaddr_un sun;
   socklen_t len = ns__addr_unix(path, &sun);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  int fd = ns__fd_socket(AF_UNIX);
 
   ns__socket_set_text(&sock->connect_address, path);
   sock->connect_port = 0;
   sock->is_pipe = 1;
-  if (fd == -1 || ns__fd_prepare(fd) != 0 ||
+  if (fd == -1 ||
       ns__socket_set_fd(sock, fd, 1) != 0) {
     int errnum = errno != 0 ? errno : ENOMEM;
 
@@ -183,8 +183,8 @@ static void connect_ip(ns_socket *sock, const char *ip, int port,
   ns__socket_set_text(&sock->connect_address, ip);
   sock->connect_port = port;
   sock->is_pipe = 0;
-  fd = socket(ss.ss_family, SOCK_STREAM, 0);
-  if (fd == -1 || ns__fd_prepare(fd) != 0) {
+  fd = ns__fd_socket(ss.ss_family);
+  if (fd == -1) {
     int errnum = errno;
 
     if (fd != -1)
