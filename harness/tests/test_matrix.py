@@ -242,6 +242,18 @@ def test_matrix_bad_input(tmp_path):
     assert p.returncode == 2 and "same implementation label (alpha, alpha)" in p.stderr
 
 
+def test_an_implementation_that_cannot_run_is_a_column_without_results(tmp_path):
+    p = netspec("matrix", "--impls", "ref", "--build-dir", str(tmp_path / "no-build"),
+                "--json-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "m.html"))
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert re.search(r"^ref: no results \(\d+\.\d s\): the run exited with status 2 and wrote no results: "
+                     r".*the reference shim is not built", p.stdout, re.M), p.stdout
+    assert "matrix: no implementation gave results" in p.stderr
+    data = embedded((tmp_path / "m.html").read_text(), "matrix-data")
+    assert data["impls"][0]["label"] == "ref" and "not built" in data["impls"][0]["error"]
+    assert data["res"] == [{}]
+
+
 def test_the_spec_page_links_each_requirement_to_its_row():
     spec = specmod.load(FIXTURE_SPEC)
     page = render_html(spec, {"DEMO.A.1": ["fixtures/report/tests/demo/test_demo.py::test_a_first"]},
