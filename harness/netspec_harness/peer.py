@@ -88,10 +88,11 @@ def _name(kind):
     return "%s%d" % (kind, _names[kind])
 
 
-def _preview(data):
-    data = bytes(data)
-    shown = repr(data[:PREVIEW])
-    return shown + ("..." if len(data) > PREVIEW else "")
+def _preview(data, n=None):
+    """The first PREVIEW bytes of data[:n] as a bytes literal (without copying the rest)."""
+    n = len(data) if n is None else n
+    shown = repr(bytes(memoryview(data)[:min(n, PREVIEW)]))
+    return shown + ("..." if n > PREVIEW else "")
 
 
 def _addr(addr):
@@ -151,7 +152,8 @@ class PeerSocket(socket.socket):
         except OSError as exc:
             _record(self, "send", "%d bytes failed: %s" % (len(data), _err(exc)))
             raise
-        _record(self, "send", "%d of %d bytes %s" % (n, len(data), _preview(data[:n])), n)
+        if _recorder is not None:
+            _record(self, "send", "%d of %d bytes %s" % (n, len(data), _preview(data, n)), n)
         return n
 
     def sendall(self, data, *flags):
@@ -160,7 +162,8 @@ class PeerSocket(socket.socket):
         except OSError as exc:
             _record(self, "send", "%d bytes failed: %s" % (len(data), _err(exc)))
             raise
-        _record(self, "send", "%d bytes %s" % (len(data), _preview(data)), len(data))
+        if _recorder is not None:
+            _record(self, "send", "%d bytes %s" % (len(data), _preview(data)), len(data))
 
     def recv(self, n, *flags):
         try:
@@ -169,6 +172,8 @@ class PeerSocket(socket.socket):
             if not isinstance(exc, BlockingIOError):
                 _record(self, "recv", _err(exc))
             raise
+        if _recorder is None:
+            return data
         peek = " (peek)" if flags and flags[0] & socket.MSG_PEEK else ""
         if data:
             _record(self, "recv", "%d bytes%s %s" % (len(data), peek, _preview(data)), None if peek else len(data))
