@@ -140,6 +140,18 @@ int ns_base_refs(struct event_base *base);
 int ns_dns_configure(struct event_base *base, const char *hosts_path,
                      const char *nameserver);
 
+/**
+ * Also asks the name servers of a resolv.conf file (`path`, e.g.
+ * "/etc/resolv.conf"), with its timeout and attempts options, as Node does
+ * through getaddrinfo(). Off by default, so that a program (or a unit test)
+ * never sends a query anywhere it did not name; a name server the server
+ * says does not know the name gives ENOTFOUND, one that does not answer
+ * EAI_AGAIN. Call before the first lookup on `base`. Returns 0, or -1 when
+ * out of memory. The file is read at the first lookup; an unreadable file
+ * adds no name server.
+ */
+int ns_dns_use_resolv_conf(struct event_base *base, const char *path);
+
 /** Releases what the library keeps for `base`: its DNS resolver, and
  *  every socket of `base` whose memory is still there (held or not, open
  *  or not: closed silently, no callbacks). Call after the servers on `base`

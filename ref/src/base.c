@@ -19,6 +19,7 @@ typedef struct base_rec {
   struct evdns_base *dns;
   char *hosts_path;
   char *nameserver;
+  char *resolv_conf;
   ns_socket *sockets;
   ns__freelist ticks;
   ns__freelist blocks;
@@ -184,6 +185,17 @@ int ns_dns_configure(struct event_base *base, const char *hosts_path,
   return 0;
 }
 
+int ns_dns_use_resolv_conf(struct event_base *base, const char *path) {
+  base_rec *r = rec_of(base, 1);
+  char *copy;
+
+  if (r == NULL || path == NULL || (copy = strdup(path)) == NULL)
+    return -1;
+  free(r->resolv_conf);
+  r->resolv_conf = copy;
+  return 0;
+}
+
 struct evdns_base *ns__base_dns(struct event_base *base) {
   base_rec *r = rec_of(base, 1);
 
@@ -199,6 +211,9 @@ struct evdns_base *ns__base_dns(struct event_base *base) {
                         r->hosts_path != NULL ? r->hosts_path : "/etc/hosts");
   if (r->nameserver != NULL)
     evdns_base_nameserver_ip_add(r->dns, r->nameserver);
+  if (r->resolv_conf != NULL) /* name servers and options; no search list */
+    evdns_base_resolv_conf_parse(r->dns, DNS_OPTION_NAMESERVERS | DNS_OPTION_MISC,
+                                 r->resolv_conf);
   return r->dns;
 }
 
@@ -220,5 +235,6 @@ void ns_base_cleanup(struct event_base *base) {
   free(r->rmem);
   free(r->hosts_path);
   free(r->nameserver);
+  free(r->resolv_conf);
   free(r);
 }

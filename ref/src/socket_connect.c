@@ -354,9 +354,11 @@ static void on_lookup(int result, struct evutil_addrinfo *res, void *arg) {
       d->family = pick->ai_family == AF_INET ? 4 : 6;
       ns__copy_text(d->ip, sizeof d->ip, a.address);
     } else {
-      d->code = result == EVUTIL_EAI_AGAIN  ? "EAI_AGAIN"
-                : result == EVUTIL_EAI_FAIL ? "EAI_FAIL"
-                                            : "ENOTFOUND";
+      /* evdns says FAIL when no name server answers at all (refused or
+       * timed out); getaddrinfo() says EAI_AGAIN then. */
+      d->code = result == EVUTIL_EAI_AGAIN || result == EVUTIL_EAI_FAIL
+                    ? "EAI_AGAIN"
+                    : "ENOTFOUND";
     }
   }
   if (res != NULL)

@@ -7,6 +7,7 @@
 #include "socket_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -192,8 +193,28 @@ void ns__socket_flush(ns_socket *sock, int sync) {
   ns__socket_leave(sock);
 }
 
+/* Non-zero when the descriptor has an error pending (a reset), without
+ * taking it (a read or write would). */
+static int error_pending(int fd) {
+  struct pollfd p;
+
+  p.fd = fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
 void ns__socket_on_writable(ns_socket *sock) {
-  ns__socket_flush(sock, 0);
+  ns__socket_enter(sock);
+  /* A reset makes the descriptor readable and writable at once, and
+   * libevent may run the write event first. libuv handles readability
+   * first, so Node 8 reports a reset as a failed read (and the queued
+   * writes never call back): while reading, let the read take it. */
+  if (sock->reading && !sock->eof && error_pending(sock->fd))
+    ns__socket_on_readable(sock);
+  if (!sock->destroyed && sock->fd >= 0)
+    ns__socket_flush(sock, 0);
+  ns__socket_leave(sock);
 }
 
 /* ----------------------------------------------------------------- write */
