@@ -4,8 +4,10 @@ The server's own end closes first (destroy()), so the TIME_WAIT is on the
 server's side of the port, which is what a bind without SO_REUSEADDR trips on.
 """
 import subprocess
+import time
 
 from netspec_harness import peer, req
+from netspec_harness.shim import timeout_scale
 
 
 def time_wait_on(port):
@@ -14,6 +16,17 @@ def time_wait_on(port):
     out = subprocess.run(["ss", "-Htan", "state", "time-wait"], stdout=subprocess.PIPE, text=True,
                          check=True).stdout
     return [line for line in out.splitlines() if line.split()[2:3] == ["127.0.0.1:%d" % port]]
+
+
+def wait_time_wait(port, timeout=2.0):
+    """time_wait_on(port) once it is non-empty, or [] at the deadline: under
+    load the kernel may finish the peer's FIN after close() returned."""
+    deadline = time.monotonic() + timeout * timeout_scale()
+    while True:
+        found = time_wait_on(port)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)   # polls kernel state (no event tells), within the deadline
 
 
 @req("SERVER.LISTEN.REUSEADDR.1", "SERVER.LISTEN.RELISTEN.1")
@@ -30,7 +43,7 @@ def test_listen_again_beside_a_connection_in_time_wait(impl):
     conn.wait("close")                            # the kernel handles it within close())
     srv.close()
     srv.wait("close")
-    assert time_wait_on(port), "the server's end of the connection is in TIME_WAIT"
+    assert wait_time_wait(port), "the server's end of the connection is in TIME_WAIT"
     again = impl.net.createServer()
     again.listen(port, "127.0.0.1")
     ev = impl.wait_message(lambda m: m.type == "event" and m.target == again.id, None, "'listening' or 'error'")

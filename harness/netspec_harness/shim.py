@@ -436,12 +436,14 @@ class Shim:
         self.log.append(("note", self._now(), text))
 
     def timeline(self):
-        """The log as JSON-friendly dicts, for reports."""
+        """The log as JSON-friendly dicts, for reports. Long strings (a
+        64 KiB write's base64) are cut to their first TIMELINE_TEXT
+        characters plus their length, so a results file stays small."""
         out = []
         for kind, t, payload in self.log:
             if isinstance(payload, Message):
                 payload = payload.data
-            out.append({"t": round(t, 6), "kind": kind, "data": payload})
+            out.append({"t": round(t, 6), "kind": kind, "data": _shorten(payload)})
         return out
 
     # ------------------------------------------------------------------ close
@@ -467,6 +469,22 @@ class Shim:
 
     def dispose(self):
         self._stderr.close()
+
+
+TIMELINE_TEXT = 120
+
+
+def _shorten(value):
+    """A copy of a JSON value with every long string cut (see timeline())."""
+    if isinstance(value, str):
+        if len(value) <= TIMELINE_TEXT + 40:
+            return value
+        return "%s... (%d characters)" % (value[:TIMELINE_TEXT], len(value))
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten(v) for v in value]
+    return value
 
 
 def _describe(req):
