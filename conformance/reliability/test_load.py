@@ -225,10 +225,14 @@ class Echo:
         self.impl.wait_until(ready, timeout, what)
 
 
-def note(impl, line):
-    """A line for the report: the timeline of `impl`, and standard output (pytest -s)."""
-    impl.note(line)
-    print(line)
+def note(impl, *lines):
+    """Lines for the report: the timeline of `impl` (one note each, short
+    enough for the results file to keep whole), and standard output (pytest -s).
+    Returns them joined, for an assertion's message."""
+    for line in lines:
+        impl.note(line)
+        print(line)
+    return "; ".join(lines)
 
 
 def ended(shim):
@@ -336,10 +340,9 @@ def run_cycle(impl, n, cycle, note):
     elapsed = time.monotonic() - t0
     fds_after = proc_fds(pid)
     rss, hwm = proc_memory(pid)
-    line = ("cycle %d: %d connections in %.2f s (all echoes verified after %.2f s); shim fds %d before, %d at "
-            "the peak, %d after; VmRSS %.1f MiB after, VmHWM %.1f MiB"
-            % (cycle, n, elapsed, t_echo, fds_before, fds_peak, fds_after, rss / 2**20, hwm / 2**20))
-    note(line)
+    note("cycle %d: %d connections, %.2f s (echoes verified at %.2f s); fds %d/%d/%d (before/peak/after); "
+         "VmRSS %.1f MiB, VmHWM %.1f MiB"
+         % (cycle, n, elapsed, t_echo, fds_before, fds_peak, fds_after, rss / 2**20, hwm / 2**20))
     assert fds_peak >= fds_before + n, \
         "only %d descriptors at the peak: %d before, %d connections" % (fds_peak, fds_before, n)
     if fds_after != fds_before:
@@ -379,14 +382,16 @@ def test_load_echo_connections_leave_no_descriptor_behind(nofile_limit, impl, st
         unbounded = "valgrind keeps freed blocks and its own memory resident"
     else:
         unbounded = None
-    summary = ("load: %d connections x %d cycles in %.2f s; shim fds %d before, %d at the peak, %d after; "
-               "peak RSS (VmHWM) %.1f MiB; VmRSS after each cycle %s MiB: %+.0f B per connection and cycle, "
-               "%.0f B per never-connected socket, so %+.0f B kept by each closed connection (%s)"
-               % (n, CYCLES, total, figures[0]["fds_before"], max(f["fds_peak"] for f in figures),
-                  figures[-1]["fds_after"], max(f["hwm"] for f in figures) / 2**20,
-                  "/".join("%.1f" % (f["rss"] / 2**20) for f in figures), per_connection, per_handle, left,
-                  "bound not applied: %s" % unbounded if unbounded else "bound %d B" % RSS_LEFT))
-    note(impl, summary)
+    summary = note(
+        impl,
+        "load: %d connections x %d cycles in %.2f s; shim fds %d before, %d at the peak, %d after"
+        % (n, CYCLES, total, figures[0]["fds_before"], max(f["fds_peak"] for f in figures),
+           figures[-1]["fds_after"]),
+        "load: peak RSS (VmHWM) %.1f MiB; VmRSS after each cycle %s MiB"
+        % (max(f["hwm"] for f in figures) / 2**20, "/".join("%.1f" % (f["rss"] / 2**20) for f in figures)),
+        "load: VmRSS %+.0f B a connection and cycle, %.0f B a never-connected socket: %+.0f B kept by "
+        "each closed connection" % (per_connection, per_handle, left),
+        "load: bound not applied: %s" % unbounded if unbounded else "load: bound %d B" % RSS_LEFT)
     ended(shim)
     if not unbounded:
         assert left <= RSS_LEFT, "each closed connection keeps %.0f bytes of VmRSS more than a " \
@@ -446,11 +451,12 @@ def test_load_heap_in_use_after_closed_connections_is_what_any_socket_keeps(nofi
     per_connection = (heaps[-1][0] - heaps[0][0]) / ((CYCLES - 1) * n)
     left = per_connection - per_handle
     grew = sorted(((heaps[-1][1][k] - heaps[0][1].get(k, 0), k) for k in heaps[-1][1]), reverse=True)
-    summary = ("heap (massif): %d connections x %d cycles; heap in use after each cycle %s KiB: %+.1f B per "
-               "connection and cycle, %.1f B per never-connected socket, so %+.1f B kept by each closed "
-               "connection (bound %d B); grew most: %s"
-               % (n, CYCLES, "/".join("%.0f" % (h[0] / 1024) for h in heaps), per_connection, per_handle, left,
-                  HEAP_LEFT, "; ".join("%+d B at %s" % (d, k) for d, k in grew[:3] if d > 0) or "nothing"))
-    note(impl, summary)
+    summary = note(
+        impl,
+        "heap (massif): %d connections x %d cycles; heap in use after each cycle %s KiB"
+        % (n, CYCLES, "/".join("%.0f" % (h[0] / 1024) for h in heaps)),
+        "heap: %+.1f B a connection and cycle, %.1f B a never-connected socket: %+.1f B kept by each closed "
+        "connection (bound %d B)" % (per_connection, per_handle, left, HEAP_LEFT),
+        *["heap grew %+d B at %s" % (d, k) for d, k in grew[:3] if d > 0])
     ended(shim)
     assert left <= HEAP_LEFT, summary
