@@ -345,6 +345,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for r in expected:
             e = state.expectations.get(r["test"]) or state.expectations.get(r["test"].split("[")[0]) or {}
             tr.write_line("  %s  %s: observed %s" % (r["test"], e.get("requirement", "?"), e.get("observed", "?")))
+    skipped = {}
+    for r in state.results.values():
+        if r["outcome"] == "skipped":
+            skipped.setdefault(r["message"], []).append(r["test"])
+    if skipped:
+        tr.write_line("not run:")
+        for reason, tests in sorted(skipped.items()):
+            tr.write_line("  %d test%s: %s" % (len(tests), "" if len(tests) == 1 else "s", reason))
     bad = [r for r in state.results.values() if r["outcome"] in ("failed", "xpassed")]
     if bad:
         tr.write_line("re-run each unexpected outcome alone with:")
