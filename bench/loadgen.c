@@ -134,13 +134,32 @@ static void raise_nofile(void) {
 }
 
 /* A non-blocking TCP socket with TCP_NODELAY, connecting to the server.
- * Returns the descriptor (connect in progress or done), or -1 with errno. */
+ * Returns the descriptor (connect in progress or done), or -1 with errno.
+ *
+ * Source addresses rotate over 127.0.0.2-127.0.0.251 (the port is still
+ * picked by connect: IP_BIND_ADDRESS_NO_PORT). With one source address,
+ * connect() has to search the ephemeral ports past tens of thousands of
+ * TIME_WAIT entries that churn leaves behind, and the generator, not the
+ * server, sets the rate (measured: raw libuv churn 13 400 conn/s with the
+ * server 47 % busy; rotating: 23 000 conn/s, server 85 % busy). */
 static int start_connect(void) {
+  static unsigned next_src = 0;
+  struct sockaddr_in src;
   int one = 1;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  memset(&src, 0, sizeof src);
+  src.sin_family = AF_INET;
+  src.sin_addr.s_addr = htonl(0x7f000000u | (2 + next_src++ % 250));
+  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
   if (connect(fd, (struct sockaddr *)&g_addr, sizeof g_addr) < 0 &&
       errno != EINPROGRESS) {
     int e = errno;
