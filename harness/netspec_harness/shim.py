@@ -243,9 +243,7 @@ class Shim:
             self._fail(ShimCrashed, self._dead)
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
+            left = max(0.0, deadline - time.monotonic())   # 0: look once (poll())
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 return False
@@ -436,14 +434,16 @@ class Shim:
         self.log.append(("note", self._now(), text))
 
     def timeline(self):
-        """The log as JSON-friendly dicts, for reports. Long strings (a
-        64 KiB write's base64) are cut to their first TIMELINE_TEXT
-        characters plus their length, so a results file stays small."""
+        """The log as JSON-friendly dicts, for reports. Long strings of
+        messages (a 64 KiB write's base64) are cut to their first
+        TIMELINE_TEXT characters plus their length, so a results file stays
+        small; notes are kept whole."""
         out = []
         for kind, t, payload in self.log:
             if isinstance(payload, Message):
                 payload = payload.data
-            out.append({"t": round(t, 6), "kind": kind, "data": _shorten(payload)})
+            out.append({"t": round(t, 6), "kind": kind,
+                        "data": payload if kind == "note" else _shorten(payload)})
         return out
 
     # ------------------------------------------------------------------ close
