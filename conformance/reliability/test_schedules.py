@@ -8,7 +8,7 @@ most once, 'close' exactly once and last, hadError true iff an 'error' was
 emitted, no 'data' while paused.
 
 Knobs (environment; see conformance/reliability/README.md):
-  NETSPEC_SCHEDULE_EXAMPLES=N   examples per randomized test (default 25)
+  NETSPEC_SCHEDULE_EXAMPLES=N   examples per randomized test (default 50)
   NETSPEC_SCHEDULE_SEED=N       explore other schedules (default: derandomized, the same every run)
   NETSPEC_SCHEDULE_SHRINK=1     shrink a failing schedule to a smaller one (slow)
 
@@ -40,7 +40,7 @@ def _int_env(name, default):
         raise pytest.UsageError("%s must be an integer, not %r" % (name, value)) from None
 
 
-EXAMPLES = _int_env("NETSPEC_SCHEDULE_EXAMPLES", 25)
+EXAMPLES = _int_env("NETSPEC_SCHEDULE_EXAMPLES", 50)
 SEED = _int_env("NETSPEC_SCHEDULE_SEED", None)
 SHRINK = os.environ.get("NETSPEC_SCHEDULE_SHRINK", "") not in ("", "0")
 
