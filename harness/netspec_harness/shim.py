@@ -304,11 +304,47 @@ class Shim:
     def send_line(self, line):
         """Write one raw line (tests of the shim itself send malformed ones)."""
         self.log.append(("send", self._now(), line))
+        self._write_all(line.encode("utf-8") + b"\n", DEFAULT_WAIT_S * timeout_scale())
+
+    def _write_all(self, data, limit):
+        """Writes data to the shim's input while reading its output: a large
+        request must not wait for a shim that is itself blocked writing a
+        large answer the harness is not reading yet (both pipes full)."""
+        fd_in, fd_out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        deadline = time.monotonic() + limit
+        view = memoryview(data)
+        os.set_blocking(fd_in, False)
         try:
-            self.proc.stdin.write(line.encode("utf-8") + b"\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            while view:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._fail(ShimTimeout, "the shim did not read its input within %.1f s" % limit)
+                readable, writable, _ = select.select([fd_out], [fd_in], [], left)
+                if readable:
+                    self._take_output(fd_out)
+                if writable:
+                    try:
+                        view = view[os.write(fd_in, view):]
+                    except BlockingIOError:
+                        pass
+        except OSError:   # EPIPE: the shim is gone
             self._fail(ShimCrashed, "the shim closed its input (status %s)" % self.proc.poll())
+        finally:
+            try:
+                os.set_blocking(fd_in, True)
+            except OSError:
+                pass
+
+    def _take_output(self, fd):
+        """Reads one chunk of the shim's output and accepts its complete lines."""
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            code = self.proc.wait()
+            self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % code)
+        self._buf += chunk
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            self._accept(line)
 
     def request(self, op, timeout=None, **fields):
         """Send one request and return its response message."""
@@ -316,12 +352,8 @@ class Shim:
         self._next_id += 1
         req = dict(id=rid, op=op, **fields)
         self.log.append(("send", self._now(), req))
-        try:
-            self.proc.stdin.write(json.dumps(req).encode("utf-8") + b"\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            self._fail(ShimCrashed, "the shim closed its input (status %s)" % self.proc.poll())
         limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
+        self._write_all(json.dumps(req).encode("utf-8") + b"\n", limit)
         deadline = time.monotonic() + limit
         while rid not in self._responses:
             if not self._read_some(deadline):
