@@ -261,6 +261,8 @@ function handleLine(line) {
   if (detachAfterResponse) {
     process.stdin.pause();
     if (process.stdin.unref) process.stdin.unref();
+    // Deno's node:process keeps a paused, unref'd stdin alive; closing it is what lets go.
+    if (typeof Deno !== 'undefined') process.stdin.destroy(); // eslint-disable-line no-undef
   }
 }
 
