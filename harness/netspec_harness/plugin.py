@@ -293,11 +293,17 @@ def pytest_runtest_makereport(item, call):
                             % (entry["match"], entry["requirement"], text))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report):
     state = getattr(_CONFIG, "_netspec", None) if _CONFIG else None
     if state is None or _is_worker(_CONFIG) or not (state.impl or state.shim_cmd):
         return
     props = dict(report.user_properties)
+    # Before the JUnit writer sees them (it writes str() of each property):
+    # the timeline belongs in the JSON results only, the ids as "A,B".
+    report.user_properties = [
+        (k, ",".join(v) if k == "netspec_requirements" else v)
+        for k, v in report.user_properties if k != "netspec_timeline"]
     rec = state.results.setdefault(report.nodeid, {
         "test": report.nodeid, "requirements": props.get("netspec_requirements", []),
         "outcome": "passed", "duration_s": 0.0, "message": ""})
