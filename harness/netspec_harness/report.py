@@ -7,7 +7,8 @@ The page has a summary table (per implementation: passed, failed, expected
 differences, unexpected passes, skipped, not run), then the grid: one row per
 requirement of spec/ (grouped by section, the rule on hover), one column per
 implementation. A cell is the worst outcome of the tests citing the
-requirement, as a colour and a letter:
+requirement (skipped tests count only if all were skipped), as a colour
+and a letter:
 
     F failed  U unexpected pass  E expected difference  S skipped  P passed
     . not run (no test citing it has a result)   - no test cites it
@@ -46,10 +47,14 @@ BYTES_PREVIEW = 24      # bytes of a buffer shown inside a row
 def cell_outcome(outcomes):
     """The cell of a requirement for one implementation, from the outcomes of
     the tests citing it that have a result (tests without one are ignored):
-    the worst of them, "notrun" if none has a result."""
+    the worst of them, "notrun" if none has a result. A skipped test counts
+    only when every test of the cell was skipped: a test that does not apply
+    to an implementation (e.g. a heap test for C shims) must not hide what
+    the others showed."""
     if not outcomes:
         return "notrun"
-    return max(outcomes, key=lambda o: SEVERITY[o])
+    ran = [o for o in outcomes if o != "skipped"]
+    return max(ran or outcomes, key=lambda o: SEVERITY[o])
 
 
 def observed_of(message):
@@ -549,7 +554,7 @@ def build_html(matrix, title="netspec conformance matrix", generated=None):
            "<header><h1>%s</h1>" % html.escape(title),
            "<p class=lede>Each row is a requirement of the spec (the rule shows on hover), each column an "
            "implementation run through its shim against the same black-box tests. A cell is the worst outcome "
-           "of the tests citing that requirement. Click a cell to see the requirement, the tests, and each "
+           "of the tests citing that requirement (a skipped test counts only when all were skipped). Click a cell to see the requirement, the tests, and each "
            "test's timeline: what the test asked, what the implementation answered and emitted, and what the "
            "real peer on the other end of the socket did and saw. Node.js 8.17 is the truth the spec "
            "was written from. Generated %s.</p>" % html.escape(generated)]

@@ -52,7 +52,10 @@ def embedded(html_text, name):
 
 # ------------------------------------------------------------------ the model
 def test_a_cell_is_the_worst_outcome_of_the_tests_that_ran():
-    assert report.cell_outcome(["passed", "skipped", "passed"]) == "skipped"
+    assert report.cell_outcome(["passed", "skipped", "passed"]) == "passed", \
+        "a test that does not apply does not hide the ones that ran"
+    assert report.cell_outcome(["skipped", "skipped"]) == "skipped"
+    assert report.cell_outcome(["xfailed", "skipped"]) == "xfailed"
     assert report.cell_outcome(["passed", "xfailed"]) == "xfailed"
     assert report.cell_outcome(["xfailed", "xpassed"]) == "xpassed"
     assert report.cell_outcome(["xpassed", "failed", "passed"]) == "failed"
