@@ -242,20 +242,13 @@ class Shim:
         if self._dead:
             self._fail(ShimCrashed, self._dead)
         fd = self.proc.stdout.fileno()
-        while b"\n" not in self._buf:
+        while True:
             left = max(0.0, deadline - time.monotonic())   # 0: look once (poll())
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 return False
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                code = self.proc.wait()
-                self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % code)
-            self._buf += chunk
-        while b"\n" in self._buf:
-            line, self._buf = self._buf.split(b"\n", 1)
-            self._accept(line)
-        return True
+            if self._take_output(fd):
+                return True
 
     def _accept(self, line):
         t = self._now()
@@ -336,15 +329,18 @@ class Shim:
                 pass
 
     def _take_output(self, fd):
-        """Reads one chunk of the shim's output and accepts its complete lines."""
+        """Reads one chunk of the shim's output and accepts its complete
+        lines. Returns how many lines that completed."""
         chunk = os.read(fd, 65536)
         if not chunk:
             code = self.proc.wait()
             self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % code)
         self._buf += chunk
-        while b"\n" in self._buf:
-            line, self._buf = self._buf.split(b"\n", 1)
+        lines = self._buf.split(b"\n")
+        self._buf = lines.pop()
+        for line in lines:
             self._accept(line)
+        return len(lines)
 
     def request(self, op, timeout=None, **fields):
         """Send one request and return its response message."""
