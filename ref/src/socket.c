@@ -5,6 +5,7 @@
 #include "socket_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,8 +22,24 @@
 
 /* ------------------------------------------------------------- lifetime */
 
+/* Bytes from the start of a socket's block to its two events (after the
+ * structure, aligned), and the room one event takes there. */
+static size_t events_offset(void) {
+  size_t a = sizeof(max_align_t);
+
+  return (sizeof(ns_socket) + a - 1) / a * a;
+}
+
+static size_t event_room(void) {
+  size_t a = sizeof(max_align_t);
+
+  return (event_get_struct_event_size() + a - 1) / a * a;
+}
+
+/* The socket and its read and write events are one allocation (the events
+ * are set up with event_assign()): an idle connection costs one block. */
 ns_socket *ns__socket_alloc(struct event_base *base) {
-  ns_socket *sock = calloc(1, sizeof *sock);
+  ns_socket *sock = calloc(1, events_offset() + 2 * event_room());
 
   if (sock == NULL)
     return NULL;
@@ -36,12 +53,13 @@ ns_socket *ns__socket_alloc(struct event_base *base) {
   return sock;
 }
 
-/* Removes and frees the descriptor's events. */
+/* Removes the descriptor's events from the loop (their memory is the
+ * socket's own). */
 static void free_events(ns_socket *sock) {
   if (sock->read_ev != NULL)
-    event_free(sock->read_ev);
+    event_del(sock->read_ev);
   if (sock->write_ev != NULL)
-    event_free(sock->write_ev);
+    event_del(sock->write_ev);
   sock->read_ev = sock->write_ev = NULL;
   sock->read_on = sock->write_on = 0;
   sock->read_added = sock->write_added = 0;
@@ -242,17 +260,20 @@ static void on_write_ev(evutil_socket_t fd, short what, void *arg) {
     ns__socket_on_writable(sock);
 }
 
-/* Creates the events of sock->fd. Returns 0 or -1. */
+/* Sets up the events of sock->fd (in the socket's own block). Returns 0
+ * or -1. */
 static int make_events(ns_socket *sock) {
+  struct event *rev = (struct event *)((char *)sock + events_offset());
+  struct event *wev = (struct event *)((char *)rev + event_room());
+
   free_events(sock);
-  sock->read_ev = event_new(sock->base, sock->fd, EV_READ | EV_PERSIST,
-                            on_read_ev, sock);
-  sock->write_ev = event_new(sock->base, sock->fd, EV_WRITE | EV_PERSIST,
-                             on_write_ev, sock);
-  if (sock->read_ev == NULL || sock->write_ev == NULL) {
-    free_events(sock);
+  if (event_assign(rev, sock->base, sock->fd, EV_READ | EV_PERSIST,
+                   on_read_ev, sock) != 0 ||
+      event_assign(wev, sock->base, sock->fd, EV_WRITE | EV_PERSIST,
+                   on_write_ev, sock) != 0)
     return -1;
-  }
+  sock->read_ev = rev;
+  sock->write_ev = wev;
   return 0;
 }
 
