@@ -74,6 +74,33 @@ void ns__base_track(struct event_base *base, ns_socket *sock, int on) {
   sock->base_prev = sock->base_next = NULL;
 }
 
+void *ns__freelist_take(ns__freelist *list) {
+  void *block = list->head;
+
+  if (block != NULL) {
+    list->head = *(void **)block;
+    list->count--;
+  }
+  return block;
+}
+
+int ns__freelist_keep(ns__freelist *list, void *block, unsigned max) {
+  if (list->count >= max)
+    return -1;
+  *(void **)block = list->head;
+  list->head = block;
+  list->count++;
+  return 0;
+}
+
+/* Frees every block of a cache. */
+static void freelist_clear(ns__freelist *list) {
+  void *block;
+
+  while ((block = ns__freelist_take(list)) != NULL)
+    free(block);
+}
+
 ns__freelist *ns__base_tick_blocks(struct event_base *base) {
   base_rec *r = rec_of(base, 0);
 
@@ -84,39 +111,17 @@ ns__freelist *ns__base_tick_blocks(struct event_base *base) {
 
 void *ns__base_block(struct event_base *base) {
   base_rec *r = rec_of(base, 0);
-  void *block;
+  void *block = r != NULL ? ns__freelist_take(&r->blocks) : NULL;
 
-  if (r == NULL || r->blocks.head == NULL)
-    return malloc(NS_BLOCK_SIZE);
-  block = r->blocks.head;
-  r->blocks.head = *(void **)block;
-  r->blocks.count--;
-  return block;
+  return block != NULL ? block : malloc(NS_BLOCK_SIZE);
 }
 
 void ns__base_block_return(struct event_base *base, void *block) {
   base_rec *r = rec_of(base, 0);
 
-  if (block == NULL)
-    return;
-  if (r == NULL || r->blocks.count >= BLOCKS_KEPT) {
+  if (block != NULL &&
+      (r == NULL || ns__freelist_keep(&r->blocks, block, BLOCKS_KEPT) != 0))
     free(block);
-    return;
-  }
-  *(void **)block = r->blocks.head;
-  r->blocks.head = block;
-  r->blocks.count++;
-}
-
-/* Frees every block of a cache. */
-static void freelist_clear(ns__freelist *list) {
-  while (list->head != NULL) {
-    void *block = list->head;
-
-    list->head = *(void **)block;
-    free(block);
-  }
-  list->count = 0;
 }
 
 unsigned char *ns__base_read_buffer(struct event_base *base) {

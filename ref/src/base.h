@@ -28,6 +28,13 @@ typedef struct ns__freelist {
   unsigned count;
 } ns__freelist;
 
+/* Takes a block from `list` (NULL when it is empty). */
+void *ns__freelist_take(ns__freelist *list);
+
+/* Keeps `block` in `list` if it holds fewer than `max`; returns 0 then, -1
+ * when the block was not kept (the caller frees it). */
+int ns__freelist_keep(ns__freelist *list, void *block, unsigned max);
+
 /* The base's cache of free tick blocks, or NULL when the base has no record
  * (then ticks are plain allocations). Emptied by ns_base_cleanup(). */
 ns__freelist *ns__base_tick_blocks(struct event_base *base);

@@ -43,6 +43,15 @@ static size_t buffered(const ns_socket *sock) {
   return sock->kept_tail - sock->kept_head;
 }
 
+/* Gives the kept block back to the base once nothing is kept in it. */
+static void release_kept_if_empty(ns_socket *sock) {
+  if (sock->kept == NULL || buffered(sock) > 0)
+    return;
+  ns__base_block_return(sock->base, sock->kept);
+  sock->kept = NULL;
+  sock->kept_head = sock->kept_tail = 0;
+}
+
 /* Emits one 'data' event for in[0..n), decoded if an encoding is set.
  * Returns -1 if the socket's memory is gone. */
 static int emit_data(ns_socket *sock, const unsigned char *in, size_t n);
@@ -233,11 +242,7 @@ static ssize_t read_one(ns_socket *sock) {
     if (buffered(sock) >= NS_READ_HIGH_WATER)
       ns__socket_stop_reading(sock);
   }
-  if (buffered(sock) == 0) { /* EOF or an error: nothing to keep */
-    ns__base_block_return(sock->base, sock->kept);
-    sock->kept = NULL;
-    sock->kept_head = sock->kept_tail = 0;
-  }
+  release_kept_if_empty(sock); /* EOF or an error: nothing to keep */
   return n;
 }
 
@@ -294,11 +299,7 @@ static void resume_job(void *owner, void *payload) {
     sock->kept_head += n;
     emit_data(sock, p, n); /* no read can happen inside: p stays put */
   }
-  if (sock->kept != NULL && buffered(sock) == 0) {
-    ns__base_block_return(sock->base, sock->kept);
-    sock->kept = NULL;
-    sock->kept_head = sock->kept_tail = 0;
-  }
+  release_kept_if_empty(sock);
   if (sock->flowing && sock->nchunks == 0) {
     if (sock->eof) {
       if (!sock->end_emitted && emit_decoder_rest(sock) == 0)

@@ -44,17 +44,12 @@ static ns__tick *tick_alloc(struct event_base *base, size_t payload_size) {
   size_t room = payload_room(payload_size <= POOLED_PAYLOAD ? POOLED_PAYLOAD
                                                             : payload_size);
   size_t size = sizeof(ns__tick) + room + event_get_struct_event_size();
-  ns__freelist *cache = NULL;
-  ns__tick *t = NULL;
+  ns__freelist *cache =
+      payload_size <= POOLED_PAYLOAD ? ns__base_tick_blocks(base) : NULL;
+  ns__tick *t = cache != NULL ? ns__freelist_take(cache) : NULL;
 
-  if (payload_size <= POOLED_PAYLOAD &&
-      (cache = ns__base_tick_blocks(base)) != NULL && cache->head != NULL) {
-    t = cache->head;
-    cache->head = *(void **)cache->head;
-    cache->count--;
-  } else {
+  if (t == NULL)
     t = malloc(size);
-  }
   if (t == NULL)
     return NULL;
   memset(t, 0, sizeof *t + payload_size);
@@ -67,13 +62,8 @@ static ns__tick *tick_alloc(struct event_base *base, size_t payload_size) {
 static void tick_release(ns__tick *t) {
   ns__freelist *cache = t->pooled ? ns__base_tick_blocks(t->base) : NULL;
 
-  if (cache != NULL && cache->count < POOL_MAX) {
-    *(void **)t = cache->head;
-    cache->head = t;
-    cache->count++;
-  } else {
+  if (cache == NULL || ns__freelist_keep(cache, t, POOL_MAX) != 0)
     free(t);
-  }
 }
 
 /* Removes `t` from its handle's list. */
