@@ -19,21 +19,18 @@
 #include "error.h"
 #include "netfd.h"
 #include "server_int.h"
+#include "util.h"
 
 /* ------------------------------------------------------------- lifetime */
 
 /* Bytes from the start of a socket's block to its two events (after the
  * structure, aligned), and the room one event takes there. */
 static size_t events_offset(void) {
-  size_t a = sizeof(max_align_t);
-
-  return (sizeof(ns_socket) + a - 1) / a * a;
+  return ns__align_up(sizeof(ns_socket));
 }
 
 static size_t event_room(void) {
-  size_t a = sizeof(max_align_t);
-
-  return (event_get_struct_event_size() + a - 1) / a * a;
+  return ns__align_up(event_get_struct_event_size());
 }
 
 /* The socket and its read and write events are one allocation (the events

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "base.h"
+#include "util.h"
 
 /*
  * A job lives in one block: this header, the poster's payload, then the
@@ -33,15 +34,8 @@ struct ns__tick {
 #define POOLED_PAYLOAD 64
 #define POOL_MAX 256 /* blocks a base keeps */
 
-/* Bytes of payload rounded up so that the event after it is aligned. */
-static size_t payload_room(size_t payload_size) {
-  size_t a = sizeof(max_align_t);
-
-  return (payload_size + a - 1) / a * a;
-}
-
 static ns__tick *tick_alloc(struct event_base *base, size_t payload_size) {
-  size_t room = payload_room(payload_size <= POOLED_PAYLOAD ? POOLED_PAYLOAD
+  size_t room = ns__align_up(payload_size <= POOLED_PAYLOAD ? POOLED_PAYLOAD
                                                             : payload_size);
   size_t size = sizeof(ns__tick) + room + event_get_struct_event_size();
   ns__freelist *cache =
