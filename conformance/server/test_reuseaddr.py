@@ -10,12 +10,16 @@ from netspec_harness import peer, req
 from netspec_harness.shim import timeout_scale
 
 
+def time_waits():
+    """Every TIME_WAIT connection of the machine (`ss -tan state time-wait`:
+    Recv-Q, Send-Q, local address, peer address), one line each."""
+    return subprocess.run(["ss", "-Htan", "state", "time-wait"], stdout=subprocess.PIPE, text=True,
+                          check=True).stdout.splitlines()
+
+
 def time_wait_on(port):
-    """The TIME_WAIT connections whose local end is 127.0.0.1:port (`ss -tan state time-wait`:
-    Recv-Q, Send-Q, local address, peer address)."""
-    out = subprocess.run(["ss", "-Htan", "state", "time-wait"], stdout=subprocess.PIPE, text=True,
-                         check=True).stdout
-    return [line for line in out.splitlines() if line.split()[2:3] == ["127.0.0.1:%d" % port]]
+    """The TIME_WAIT connections whose local end is 127.0.0.1:port."""
+    return [line for line in time_waits() if line.split()[2:3] == ["127.0.0.1:%d" % port]]
 
 
 def wait_time_wait(port, timeout=2.0):
@@ -37,8 +41,7 @@ def tw_table_note():
             limit = int(fh.read())
     except OSError:
         return ""
-    count = len(subprocess.run(["ss", "-Htan", "state", "time-wait"], stdout=subprocess.PIPE,
-                               text=True).stdout.splitlines())
+    count = len(time_waits())
     if count < limit * 0.9:
         return ""
     return (" (the kernel's TIME_WAIT table holds %d of net.ipv4.tcp_max_tw_buckets=%d: new "
