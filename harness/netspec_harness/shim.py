@@ -214,6 +214,7 @@ class Shim:
         except OSError as exc:
             self._stderr.close()
             raise ShimCrashed("cannot start shim %r: %s" % (" ".join(argv), exc)) from None
+        os.set_blocking(self.proc.stdin.fileno(), False)   # see _write_all()
         self.net = Handle(self, "net")
         self._read_hello()
 
@@ -306,27 +307,21 @@ class Shim:
         fd_in, fd_out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         deadline = time.monotonic() + limit
         view = memoryview(data)
-        os.set_blocking(fd_in, False)
         try:
             while view:
+                try:                                  # the input is non-blocking
+                    view = view[os.write(fd_in, view):]
+                    continue
+                except BlockingIOError:
+                    pass
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self._fail(ShimTimeout, "the shim did not read its input within %.1f s" % limit)
-                readable, writable, _ = select.select([fd_out], [fd_in], [], left)
+                readable, _, _ = select.select([fd_out], [fd_in], [], left)
                 if readable:
                     self._take_output(fd_out)
-                if writable:
-                    try:
-                        view = view[os.write(fd_in, view):]
-                    except BlockingIOError:
-                        pass
         except OSError:   # EPIPE: the shim is gone
             self._fail(ShimCrashed, "the shim closed its input (status %s)" % self.proc.poll())
-        finally:
-            try:
-                os.set_blocking(fd_in, True)
-            except OSError:
-                pass
 
     def _take_output(self, fd):
         """Reads one chunk of the shim's output and accepts its complete
