@@ -328,7 +328,11 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
       sock->hold_first = 1;
     return ret;
   }
-  ns__socket_flush(sock, 1);
+  /* Node 8 buffers a write while an earlier one is in flight (its
+   * writable state is 'writing'): the kernel sees it when that one
+   * completes, not now, so bufferSize grows by exactly this write. */
+  if (sock->wq.group_count == 0)
+    ns__socket_flush(sock, 1);
   return ret;
 }
 

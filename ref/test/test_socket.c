@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,40 @@ Test(socket, a_full_queue_returns_zero_then_drains) {
   ns_socket_info_get(s, &info);
   cr_expect_eq(info.buffer_size, 0);
   cr_expect_eq(info.bytes_written, (unsigned long long)writes * sizeof chunk);
+  close(peer);
+  cr_assert(run_until(&r, 'X', 1));
+  rec_free(&r);
+}
+
+/* Node 8 buffers a write while an earlier one is in flight: the kernel is
+ * not asked again until that one completes, even if it has room now. */
+Test(socket, a_write_behind_one_in_flight_waits_for_it) {
+  rec r;
+  int peer, writes = 0;
+  static char chunk[65536];
+  char buf[65536];
+  size_t before;
+  ns_socket *s;
+  ns_socket_info info = {0};
+
+  signal(SIGPIPE, SIG_IGN); /* netspec.h: the queue meets the peer's reset */
+  rec_init(&r);
+  s = connected_pair(&r, &peer, NULL);
+  while (info.buffer_size == 0 && writes++ < 1000) {
+    ns_socket_write(s, chunk, sizeof chunk, NULL, NULL);
+    ns_socket_info_get(s, &info);
+  }
+  cr_assert_gt(info.buffer_size, 0, "the kernel took no more");
+  cr_expect_eq(ns_socket_write(s, chunk, sizeof chunk, NULL, NULL), 0);
+  while (recv(peer, buf, sizeof buf, MSG_DONTWAIT) > 0)
+    ; /* the kernel has room again; the loop has not run */
+  ns_socket_info_get(s, &info);
+  before = info.buffer_size;
+  cr_expect_eq(ns_socket_write(s, chunk, sizeof chunk, NULL, NULL), 0);
+  ns_socket_info_get(s, &info);
+  cr_expect_eq(info.buffer_size, before + sizeof chunk,
+               "bufferSize grows by exactly the write (%zu -> %zu)", before,
+               info.buffer_size);
   close(peer);
   cr_assert(run_until(&r, 'X', 1));
   rec_free(&r);
