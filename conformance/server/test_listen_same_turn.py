@@ -4,11 +4,11 @@ Several requirements are about calls made one right after the other, before
 the event loop turns (Node runs them in the same tick): listen() then close(),
 close() twice, listen() twice, listen() then a property read. One request per
 round trip cannot express that: by the time the next request is read, the
-events of the first have been delivered. `same_turn()` below writes several
-requests in one write(), so the shim reads them together and runs them back
-to back; the responses and the events then tell what happened in between.
+events of the first have been delivered. `same_turn()` below hands the shim
+several requests at once (the harness stops the shim while it writes them),
+so the shim runs them back to back; the responses and the events then tell
+what happened in between.
 """
-import json
 import os
 import subprocess
 
@@ -28,36 +28,15 @@ def get(target, prop):
 
 
 def same_turn(impl, *requests):
-    """Sends `requests` (made with call()/get()) in a single write, so the
-    shim reads them in one chunk and carries them out back to back, and
-    returns their results in order: ("ok", value) or ("threw", error).
-
-    A harness helper written here (the shim client sends one request per
-    round trip); it uses the client's bookkeeping so that the timeline, the
-    seq checks and last_response_seq stay right."""
-    ids, lines = [], []
-    for fields in requests:
-        rid = impl._next_id
-        impl._next_id += 1
-        message = dict(id=rid, **fields)
-        impl.log.append(("send", impl._now(), message))
-        lines.append(json.dumps(message))
-        ids.append(rid)
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    assert len(data) < 4096, "one pipe write must carry the whole batch"
-    impl.proc.stdin.write(data)
-    impl.proc.stdin.flush()
-    impl.wait_until(lambda: all(i in impl._responses for i in ids), None, "responses to requests %s" % ids)
+    """Runs `requests` (made with call()/get()) in one turn of the shim's
+    event loop (Shim.same_turn) and returns their results in order:
+    ("ok", value) or ("threw", error)."""
     results = []
-    for rid in ids:
-        msg = impl._responses.pop(rid)
-        impl.last_response_seq = msg.seq
+    for msg in impl.same_turn(requests):
         if msg.data.get("status") == "threw":
             results.append(("threw", impl.decode(msg.data.get("error"))))
-        elif msg.data.get("status") == "ok":
-            results.append(("ok", impl.decode(msg.data.get("value", {"$undefined": True}))))
         else:
-            pytest.fail("request %d answered %r" % (rid, msg.data))
+            results.append(("ok", impl.decode(msg.data.get("value", {"$undefined": True}))))
     return results
 
 

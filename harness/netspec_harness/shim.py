@@ -14,9 +14,11 @@ for arrives or its deadline passes. A shim that exits, stays silent past a
 deadline or writes something that is not protocol raises a `ShimError`
 subclass whose message ends with the tail of the shim's standard error.
 """
+import fcntl
 import json
 import os
 import select
+import signal
 import subprocess
 import tempfile
 import time
@@ -359,6 +361,62 @@ class Shim:
             self._fail(ShimProtocolError, "response with unknown status %r" % (status,))
         return msg
 
+    def same_turn(self, requests):
+        """Sends several requests so that the shim carries them out in one
+        turn of its event loop, and returns their response messages in order.
+
+        Each request is a dict of its fields without "id" ({"op": "get",
+        "target": "h1", "prop": "bufferSize"}, ...). The shim is stopped
+        (SIGSTOP) while the whole batch is written to its input, then
+        continued, so it finds every line there at once; a shim runs every
+        complete line it has read before it returns to its loop (PROTOCOL.md).
+        Answers with status bad_request raise ShimBadRequest like request()."""
+        ids, data = [], b""
+        for fields in requests:
+            rid = self._next_id
+            self._next_id += 1
+            req = dict(id=rid, **fields)
+            self.log.append(("send", self._now(), req))
+            data += json.dumps(req).encode("utf-8") + b"\n"
+            ids.append(rid)
+        limit = DEFAULT_WAIT_S * timeout_scale()
+        self._make_room(len(data))
+        pid = self.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            deadline = time.monotonic() + limit
+            while _proc_state(pid) not in ("T", "t"):
+                if time.monotonic() > deadline:
+                    self._fail(ShimTimeout, "the shim did not stop (SIGSTOP) within %.1f s" % limit)
+                time.sleep(0.0005)   # polling the kernel's view of the process, not the shim
+            self._write_all(data, limit)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + limit
+        while not all(rid in self._responses for rid in ids):
+            if not self._read_some(deadline):
+                self._fail(ShimTimeout, "no responses to %d requests sent in one turn within %.1f s" % (
+                    len(ids), limit))
+        out = []
+        for rid in ids:
+            msg = self._responses.pop(rid)
+            if msg.data.get("status") == "bad_request":
+                raise ShimBadRequest("request %d: the shim answered bad_request %s: %s" % (
+                    rid, msg.data.get("code"), msg.data.get("message")), msg.data.get("code"))
+            out.append(msg)
+        self.last_response_seq = max(m.seq for m in out)
+        return out
+
+    def _make_room(self, size):
+        """Grows the input pipe so that `size` bytes fit while the shim is
+        stopped (64 KiB by default; Linux allows /proc/sys/fs/pipe-max-size)."""
+        fd = self.proc.stdin.fileno()
+        if size > fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ):
+            try:
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+            except OSError as exc:
+                raise ValueError("a batch of %d bytes does not fit the shim's input pipe: %s" % (size, exc))
+
     def _value(self, msg, what):
         if msg.data["status"] == "threw":
             raise Threw(self.decode(msg.data.get("error")), what)
@@ -519,3 +577,9 @@ def _describe(req):
 
 __all__ = ["Shim", "Handle", "Callback", "Event", "Threw", "ShimError", "ShimCrashed",
            "ShimTimeout", "ShimProtocolError", "ShimBadRequest", "NetError", "UNDEFINED"]
+
+
+def _proc_state(pid):
+    """The state letter of a process in /proc/PID/stat ('T' once stopped)."""
+    with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as fh:
+        return fh.read().rsplit(")", 1)[1].split()[0]
