@@ -3,15 +3,15 @@
 all. Data written is always accepted and reaches the peer whole and in order.
 
 A test "backs up" a connection by writing while the peer reads nothing, until
-the implementation itself holds data (bufferSize > 0): the kernels take no
-more. Data written while connecting is all held by the socket, which is how
-the exact 16 KiB limit is observed.
+the implementation itself holds 1 MiB (bufferSize): more than the kernels can
+still take later (fill_impl explains). Data written while connecting is all
+held by the socket, which is how the exact 16 KiB limit is observed.
 """
 import pytest
 
 from netspec_harness import UNDEFINED, peer, req
 
-from _socket_util import (fill_impl, pending_target, settle, stream_bytes, tcp_client)
+from _socket_util import (fill_impl, pending_target, same_turn, settle, stream_bytes, tcp_client)
 
 LIMIT = 16384
 
@@ -95,18 +95,22 @@ def test_a_slow_reader_backs_the_writer_up_without_loss(impl):
         written = fill_impl(sock)
         settle(impl)
         drains = len(sock.events("drain"))        # those of the writes the kernel took while filling
-        sizes = [sock.get("bufferSize")]
-        results = []
+        results, growth = [], []
         for i in range(8):
+            # Read before and after the write in one turn of the loop: between
+            # turns the system may take more of the queue at any time.
             chunk = stream_bytes(65536, len(written))
-            results.append(sock.write(chunk))
+            before, ret, after = same_turn(impl, (sock, "get", "bufferSize"), (sock, "write", chunk),
+                                           (sock, "get", "bufferSize"))
+            results.append(ret.value)
+            growth.append((before.value, after.value - before.value))
             written += chunk
-            sizes.append(sock.get("bufferSize"))
         assert sock.get("bytesWritten") == len(written), "bytesWritten counts queued data too"
         settle(impl)
         assert len(sock.events("drain")) == drains, "no 'drain' while the peer reads nothing"
         assert results == [False] * 8
-        assert all(b > a for a, b in zip(sizes, sizes[1:])), "bufferSize grows with each write: %r" % sizes
+        assert [g for _, g in growth] == [65536] * 8, \
+            "bufferSize grows by each queued write's size: (before, growth) %r" % growth
         impl.note("peer: reads everything")
         got = peer.recv_exactly(conn, len(written), timeout=10)
         sock.wait("drain")
