@@ -205,6 +205,7 @@ def impl(request):
         shim = Shim(state.argv(), name=state.name)
     except ShimError as exc:
         pytest.fail(str(exc), pytrace=False)
+    shim.wait_cap = _expected_wait(request.node)
     previous = peer.set_recorder(peer.TimelineRecorder(shim))   # the peer's actions join the timeline
     try:
         yield shim
@@ -225,6 +226,12 @@ def impl(request):
                     "(a sanitizer report or an uncaught error)%s" % (status, tail), pytrace=False)
 
 
+def _expected_wait(item):
+    """The `wait` of the test's expectation (seconds), or None."""
+    entry = getattr(item, "_netspec_expect", None)
+    return entry.get("wait") if entry else None
+
+
 @pytest.fixture
 def start_impl(request):
     """Starts extra shims of the implementation under test, optionally behind
@@ -239,6 +246,7 @@ def start_impl(request):
             shim = Shim(list(prefix) + state.argv(), name=state.name, pass_fds=pass_fds)
         except ShimError as exc:
             pytest.fail(str(exc), pytrace=False)
+        shim.wait_cap = _expected_wait(request.node)
         started.append(shim)
         return shim
 

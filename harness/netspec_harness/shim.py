@@ -208,6 +208,7 @@ class Shim:
         self._handles = {}
         self._dead = None        # reason once the process is unusable
         self.last_response_seq = 0  # seq of the latest response: orders events against returns
+        self.wait_cap = None     # seconds: no wait for an event lasts longer (an expectation's `wait`)
         self._stderr = tempfile.TemporaryFile()
         try:
             self.proc = subprocess.Popen(
@@ -474,8 +475,16 @@ class Shim:
                 if m.type == "event" and (target is None or m.target == target)
                 and (name is None or m.name == name)]
 
+    def _wait_limit(self, timeout):
+        """How long a wait for output may last: `timeout` (default 5 s), at
+        most `wait_cap`, times NETSPEC_TIMEOUT_SCALE."""
+        limit = timeout or DEFAULT_WAIT_S
+        if self.wait_cap:
+            limit = min(limit, self.wait_cap)
+        return limit * timeout_scale()
+
     def wait_message(self, pred, timeout, what):
-        limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
+        limit = self._wait_limit(timeout)
         deadline = time.monotonic() + limit
         scanned = 0
         while True:
@@ -490,7 +499,7 @@ class Shim:
 
     def wait_until(self, predicate, timeout, what):
         """Reads messages until predicate() holds, or fails at the deadline."""
-        limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
+        limit = self._wait_limit(timeout)
         deadline = time.monotonic() + limit
         while not predicate():
             if not self._read_some(deadline):

@@ -242,8 +242,12 @@ def trace(spec, tests):
 #               expected failure, `match` optional); with `run = false` none is run (reported as
 #               skipped, with the entry's reason), for an area that hangs or crashes the runtime.
 # An [[expect]] entry for a test wins over an [[area]] that covers it.
-EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match"}
-AREA_FIELDS = {"tests", "requirement", "observed", "why", "run", "match", "except"}
+# `wait = SECONDS` (either kind): the tests fail by waiting out a deadline for an event that never
+# comes; each wait for the implementation's output lasts at most SECONDS (x NETSPEC_TIMEOUT_SCALE)
+# instead of 5 s, so that an expected failure does not cost 5 s of the run.
+EXPECT_FIELDS = {"test", "requirement", "observed", "why", "match", "wait"}
+AREA_FIELDS = {"tests", "requirement", "observed", "why", "run", "match", "except", "wait"}
+MAX_EXPECT_WAIT_S = 5.0
 
 
 def expectation_files(path):
@@ -305,6 +309,13 @@ def load_expectations(path, tests=None):
     return out
 
 
+def _check_wait(where, entry, errors):
+    wait = entry.get("wait")
+    if wait is not None and (isinstance(wait, bool) or not isinstance(wait, (int, float))
+                             or not 0 < wait < MAX_EXPECT_WAIT_S):
+        errors.append("%s: wait must be a number of seconds above 0 and under %g" % (where, MAX_EXPECT_WAIT_S))
+
+
 def _check_match(where, entry, errors):
     if "match" in entry:
         try:
@@ -334,6 +345,7 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
             if extra:
                 errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
             _check_match(where, entry, errors)
+            _check_wait(where, entry, errors)
             test = entry["test"].split("[", 1)[0]
             if test not in tests:
                 errors.append("%s: no test %s" % (where, entry["test"]))
@@ -359,6 +371,7 @@ def _check_area(where, area, spec, tests):
     if area.get("run", True) is False and "match" in area:
         errors.append("%s: match needs run = true (tests that are not run cannot match)" % where)
     _check_match(where, area, errors)
+    _check_wait(where, area, errors)
     excepted = area.get("except", [])
     if not isinstance(excepted, list) or not all(isinstance(e, str) for e in excepted):
         return errors + ["%s: except must be a list of test ids" % where]
