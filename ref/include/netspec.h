@@ -115,8 +115,9 @@ int ns_is_ip(const char *text);
  *
  * Plain event_base_dispatch() also works but does not know about unref'd
  * handles (it runs while any event is registered).
- * The per-base bookkeeping is not thread-safe: use one base per thread and
- * call the library for a base only from its thread.
+ * Threads: use one base per thread and call the library for a base (and
+ * its handles) only from that thread; bases of different threads are
+ * independent.
  */
 
 /** Runs `base` until no ref'd handle nor pending emission remains, or until

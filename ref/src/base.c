@@ -4,6 +4,7 @@
  */
 #include "base.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,20 +29,25 @@ typedef struct base_rec {
   struct base_rec *next;
 } base_rec;
 
+/* The records of all bases, shared by every thread: the list is guarded by
+ * records_lock; a record's fields belong to its base's thread. */
 static base_rec *records;
+static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The record of `base`; created when `create` is set. */
 static base_rec *rec_of(struct event_base *base, int create) {
   base_rec *r;
 
+  pthread_mutex_lock(&records_lock);
   for (r = records; r != NULL; r = r->next)
     if (r->base == base)
-      return r;
-  if (!create || (r = calloc(1, sizeof *r)) == NULL)
-    return NULL;
-  r->base = base;
-  r->next = records;
-  records = r;
+      break;
+  if (r == NULL && create && (r = calloc(1, sizeof *r)) != NULL) {
+    r->base = base;
+    r->next = records;
+    records = r;
+  }
+  pthread_mutex_unlock(&records_lock);
   return r;
 }
 
@@ -222,17 +228,28 @@ struct evdns_base *ns__base_dns(struct event_base *base) {
   return r->dns;
 }
 
-void ns_base_cleanup(struct event_base *base) {
+/* Takes the record of `base` out of the list; NULL when it has none. */
+static base_rec *rec_unlink(struct event_base *base) {
   base_rec **p, *r;
 
+  pthread_mutex_lock(&records_lock);
   for (p = &records; (r = *p) != NULL; p = &r->next)
-    if (r->base == base)
+    if (r->base == base) {
+      *p = r->next;
       break;
+    }
+  pthread_mutex_unlock(&records_lock);
+  return r;
+}
+
+void ns_base_cleanup(struct event_base *base) {
+  base_rec *r = rec_of(base, 0);
+
   if (r == NULL)
     return;
   while (r->sockets != NULL)
     ns__socket_cleanup(r->sockets); /* unlinks itself */
-  *p = r->next;
+  rec_unlink(base);
   if (r->dns != NULL)
     evdns_base_free(r->dns, 1);
   freelist_clear(&r->ticks);
