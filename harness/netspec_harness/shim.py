@@ -219,7 +219,14 @@ class Shim:
             raise ShimCrashed("cannot start shim %r: %s" % (" ".join(argv), exc)) from None
         os.set_blocking(self.proc.stdin.fileno(), False)   # see _write_all()
         self.net = Handle(self, "net")
-        self._read_hello()
+        try:
+            self._read_hello()
+        except ShimError:          # no hello: nobody else holds the process to end it
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.close()
+            self.dispose()
+            raise
 
     # ---------------------------------------------------------------- output
     def stderr_tail(self, lines=30):

@@ -73,14 +73,7 @@ class Probe(Shim):
         self.shape_problems = []
         self.expected_exit = True        # False once a check ended it another way
         self._taken = set()
-        try:
-            super().__init__(argv, name=name)
-        except ShimError:                # no hello: do not leave the process behind
-            proc = getattr(self, "proc", None)
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            raise
+        super().__init__(argv, name=name)   # without a hello it ends the process and raises
         self._next_id = 100              # ids the harness chooses; not the shim's own count
 
     def _accept(self, line):
