@@ -118,3 +118,19 @@ def test_a_slow_reader_backs_the_writer_up_without_loss(impl):
         assert sock.get("bufferSize") == 0, "back to 0 once the peer has everything"
         assert got == written, "lost, repeated or reordered bytes"
         assert len(sock.events("drain")) == drains + 1, "one 'drain' for many writes that returned false"
+
+
+@req("SOCKET.EVENT.DRAIN.AFTER_END.1", "SOCKET.EVENT.DRAIN.ONCE.1", "SOCKET.END.FIN.1")
+def test_a_drain_owed_at_end_is_still_emitted(impl):
+    sock, conn = tcp_client(impl)
+    with conn:
+        written = fill_impl(sock)                 # its last write returned false: a 'drain' is owed
+        sock.end()
+        ended = impl.last_response_seq
+        impl.note("peer: reads everything")
+        got = peer.recv_until_eof(conn, timeout=10)
+        impl.wait_until(lambda: [e for e in sock.events("drain") if e.seq > ended], None, "'drain' after end()")
+        settle(impl)
+        late = [e for e in sock.events("drain") if e.seq > ended]
+    assert got == written, "the queued data, then end-of-file"
+    assert len(late) == 1 and late[0].args == [], "one 'drain' after end(), no arguments: %r" % late
