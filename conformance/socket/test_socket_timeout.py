@@ -162,8 +162,7 @@ def test_the_period_starts_before_connecting(impl):
 
 @req("SOCKET.SET_TIMEOUT.DESTROYED.1")
 def test_a_destroyed_socket_emits_no_timeout(impl):
-    # (Node 8 does emit 'timeout' for a setTimeout() called after destroy(): only
-    # a period set before is checked here.)
+    # (a setTimeout() called after destroy() is another matter: the next test)
     sock, conn = tcp_client(impl)
     with conn:
         sock.setTimeout(50)
@@ -175,6 +174,19 @@ def test_a_destroyed_socket_emits_no_timeout(impl):
             tick.wait("timeout")
             settle(impl)
     assert "timeout" not in sock.names()
+
+
+@req("SOCKET.SET_TIMEOUT.DESTROYED.2", "SOCKET.SET_TIMEOUT.RETURNS.1")
+def test_a_period_set_after_destroy_still_ends_in_timeout(impl):
+    sock, conn = tcp_client(impl)
+    with conn:
+        sock.destroy()
+        close = sock.wait("close")
+        assert sock.setTimeout(50) is sock
+        timeout = sock.wait("timeout")
+        settle(impl)
+    assert timeout.seq > close.seq and timeout.args == []
+    assert sock.names().count("timeout") == 1
 
 
 @pytest.mark.parametrize("how", ["end", "destroy"])
