@@ -234,6 +234,46 @@ typedef struct result {
   unsigned long long errors;
 } result;
 
+/* The measured interval of a scenario: `warmup` seconds from its start, then
+ * `duration` seconds; the server's and the generator's CPU are read at both
+ * ends. */
+typedef struct window {
+  int measuring;
+  double t_measure, t_end, cpu0, gcpu0;
+} window;
+
+static void window_start(window *w, double warmup, double duration) {
+  w->measuring = 0;
+  w->t_measure = now_s() + warmup;
+  w->t_end = w->t_measure + duration;
+  w->cpu0 = -1;
+  w->gcpu0 = 0;
+}
+
+/* Called once per turn of a scenario's loop. Returns 1 when the interval
+ * has just begun (the caller takes its counters' base), -1 when it has
+ * ended (r's seconds and CPU are filled: the loop stops), else 0. */
+static int window_tick(window *w, result *r) {
+  double t = now_s();
+
+  if (!w->measuring && t >= w->t_measure) {
+    w->measuring = 1;
+    w->cpu0 = server_cpu();
+    w->gcpu0 = self_cpu();
+    w->t_measure = t;
+    return 1;
+  }
+  if (w->measuring && t >= w->t_end) {
+    double cpu1 = server_cpu();
+
+    r->seconds = t - w->t_measure;
+    r->cpu = w->cpu0 >= 0 && cpu1 >= 0 ? cpu1 - w->cpu0 : -1;
+    r->gen_cpu = self_cpu() - w->gcpu0;
+    return -1;
+  }
+  return 0;
+}
+
 /* ------------------------------------------------------------ pingpong */
 
 typedef struct pp_conn {
@@ -261,8 +301,8 @@ static void run_pingpong(int nconns, size_t size, double warmup,
   size_t nlat = 0, caplat = 1 << 20;
   uint32_t *lat = malloc(caplat * sizeof *lat);
   struct epoll_event evs[MAX_EVENTS];
-  int measuring = 0, i;
-  double t_start, t_measure, t_end, cpu0 = -1, gcpu0 = 0;
+  window w;
+  int i;
 
   if (!cs || !fds || !msg || !in || !expect || !lat)
     die("malloc");
@@ -276,14 +316,11 @@ static void run_pingpong(int nconns, size_t size, double warmup,
     cs[i].fd = fds[i];
     ep_mod(fds[i], EPOLLIN, (uint64_t)i);
   }
-  t_start = now_s();
-  t_measure = t_start + warmup;
-  t_end = t_measure + duration;
+  window_start(&w, warmup, duration);
   for (i = 0; i < nconns; i++)
     pp_send(&cs[i], size, msg);
   for (;;) {
     int k = epoll_wait(g_ep, evs, MAX_EVENTS, g_spin ? 0 : 100);
-    double t;
     if (k < 0 && errno != EINTR)
       die("epoll_wait");
     for (i = 0; i < k; i++) {
@@ -304,7 +341,7 @@ static void run_pingpong(int nconns, size_t size, double warmup,
         fprintf(stderr, "loadgen: pingpong: echo differs from what was sent\n");
         exit(1);
       }
-      if (measuring) {
+      if (w.measuring) {
         uint64_t d = now_ns() - c->sent_at;
         if (nlat == caplat) {
           caplat *= 2;
@@ -316,19 +353,8 @@ static void run_pingpong(int nconns, size_t size, double warmup,
       c->seq++;
       pp_send(c, size, msg);
     }
-    t = now_s();
-    if (!measuring && t >= t_measure) {
-      measuring = 1;
-      cpu0 = server_cpu();
-      gcpu0 = self_cpu();
-      t_measure = t;
-    } else if (measuring && t >= t_end) {
-      double cpu1 = server_cpu();
-      r->seconds = t - t_measure;
-      r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
-      r->gen_cpu = self_cpu() - gcpu0;
+    if (window_tick(&w, r) < 0)
       break;
-    }
   }
   r->ops = nlat;
   r->bytes = (unsigned long long)nlat * size;
@@ -362,8 +388,8 @@ static void run_stream(int nconns, size_t size, double warmup,
   unsigned char *chunk = malloc(size), *rbuf = malloc(STREAM_RBUF);
   struct epoll_event evs[MAX_EVENTS];
   unsigned long long recvd = 0, base = 0;
-  int measuring = 0, i;
-  double t_measure, t_end, cpu0 = -1, gcpu0 = 0;
+  window w;
+  int i;
 
   if (!cs || !fds || !chunk || !rbuf)
     die("malloc");
@@ -376,11 +402,9 @@ static void run_stream(int nconns, size_t size, double warmup,
     cs[i].fd = fds[i];
     ep_mod(fds[i], EPOLLIN | EPOLLOUT | EPOLLET, (uint64_t)i);
   }
-  t_measure = now_s() + warmup;
-  t_end = t_measure + duration;
+  window_start(&w, warmup, duration);
   for (;;) {
-    int k = epoll_wait(g_ep, evs, MAX_EVENTS, 100);
-    double t;
+    int k = epoll_wait(g_ep, evs, MAX_EVENTS, 100), tick;
     if (k < 0 && errno != EINTR)
       die("epoll_wait");
     for (i = 0; i < k; i++) {
@@ -428,20 +452,11 @@ static void run_stream(int nconns, size_t size, double warmup,
         }
       }
     }
-    t = now_s();
-    if (!measuring && t >= t_measure) {
-      measuring = 1;
-      cpu0 = server_cpu();
-      gcpu0 = self_cpu();
-      t_measure = t;
+    tick = window_tick(&w, r);
+    if (tick > 0)
       base = recvd;
-    } else if (measuring && t >= t_end) {
-      double cpu1 = server_cpu();
-      r->seconds = t - t_measure;
-      r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
-      r->gen_cpu = self_cpu() - gcpu0;
+    else if (tick < 0)
       break;
-    }
   }
   r->bytes = recvd - base;
   r->ops = r->bytes / size;
@@ -525,8 +540,8 @@ static void run_churn(int nconns, size_t size, double warmup,
   unsigned char *msg = malloc(size);
   struct epoll_event evs[MAX_EVENTS];
   unsigned long long done = 0, base = 0, errors = 0;
-  int measuring = 0, i;
-  double t_measure, t_end, cpu0 = -1, gcpu0 = 0;
+  window w;
+  int i;
 
   if (!cs || !msg || size > 512)
     die("churn setup");
@@ -534,11 +549,9 @@ static void run_churn(int nconns, size_t size, double warmup,
   for (i = 0; i < nconns; i++)
     if (ch_start(&cs[i], (uint64_t)i) < 0)
       die("connect");
-  t_measure = now_s() + warmup;
-  t_end = t_measure + duration;
+  window_start(&w, warmup, duration);
   for (;;) {
-    int k = epoll_wait(g_ep, evs, MAX_EVENTS, 100);
-    double t;
+    int k = epoll_wait(g_ep, evs, MAX_EVENTS, 100), tick;
     if (k < 0 && errno != EINTR)
       die("epoll_wait");
     for (i = 0; i < k; i++) {
@@ -558,20 +571,11 @@ static void run_churn(int nconns, size_t size, double warmup,
           die("churn connect");
       }
     }
-    t = now_s();
-    if (!measuring && t >= t_measure) {
-      measuring = 1;
-      cpu0 = server_cpu();
-      gcpu0 = self_cpu();
-      t_measure = t;
+    tick = window_tick(&w, r);
+    if (tick > 0)
       base = done;
-    } else if (measuring && t >= t_end) {
-      double cpu1 = server_cpu();
-      r->seconds = t - t_measure;
-      r->cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
-      r->gen_cpu = self_cpu() - gcpu0;
+    else if (tick < 0)
       break;
-    }
   }
   r->ops = done - base;
   r->bytes = r->ops * size;
