@@ -26,6 +26,25 @@ static inline json_doc *args_parse(const uint8_t *data, size_t size) {
   return doc;
 }
 
+/* The start of one case: the input parsed as the argument list (NULL when
+ * it is not JSON: nothing to run), a fresh environment, h1 a Server and h2
+ * a Socket. End the case with args_end(). */
+static inline json_doc *args_begin(const uint8_t *data, size_t size) {
+  json_doc *doc = args_parse(data, size);
+
+  if (doc == NULL)
+    return NULL;
+  env_begin();
+  env_request("{\"id\":1,\"op\":\"new\",\"class\":\"Server\"}");
+  env_request("{\"id\":2,\"op\":\"new\",\"class\":\"Socket\"}");
+  return doc;
+}
+
+static inline void args_end(json_doc *doc) {
+  env_end();
+  json_free(doc);
+}
+
 /* Runs env_pipe_name() (the library's isPipeName() against Number()) on
  * every string in v. */
 static inline void args_check_strings(const json_value *v) {
