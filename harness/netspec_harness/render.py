@@ -29,22 +29,24 @@ a.results{font-size:.8rem;margin-left:.8em;padding:0 .4em;border:1px solid #7a9;
 """
 
 
-def _inline(text):
+def inline_html(text):
+    """One line of spec prose as HTML: `code` and **bold** (also used by report.py)."""
     out = html.escape(text, quote=False)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
     return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
 
 
-def _prose(text):
+def prose_html(text, sep="\n"):
+    """Spec prose as HTML: paragraphs, and lists of "- " or "* " lines; the
+    parts joined by `sep` (also used by report.py)."""
     parts = []
-    for para in re.split(r"\n\s*\n", text.strip()):
-        lines = para.split("\n")
-        if all(l.lstrip().startswith(("- ", "* ")) for l in lines if l.strip()):
-            items = "".join("<li>%s</li>" % _inline(l.lstrip()[2:]) for l in lines if l.strip())
-            parts.append("<ul>%s</ul>" % items)
-        else:
-            parts.append("<p>%s</p>" % _inline(" ".join(l.strip() for l in lines)))
-    return "\n".join(parts)
+    for para in re.split(r"\n\s*\n", (text or "").strip()):
+        lines = [l for l in para.split("\n") if l.strip()]
+        if lines and all(l.lstrip().startswith(("- ", "* ")) for l in lines):
+            parts.append("<ul>%s</ul>" % "".join("<li>%s</li>" % inline_html(l.lstrip()[2:]) for l in lines))
+        elif lines:
+            parts.append("<p>%s</p>" % inline_html(" ".join(l.strip() for l in lines)))
+    return sep.join(parts)
 
 
 def _anchor(section):
@@ -79,11 +81,11 @@ def render_html(spec, traced, report_href=None):
             if report_href:
                 out.append('<a class=results href="%s#%s" title="this requirement in the matrix report: who '
                            'passes it, with timelines">results</a>' % (html.escape(report_href), html.escape(r.id)))
-            out.append(_prose(r.text))
+            out.append(prose_html(r.text))
             for label, value in (("Why untestable", r.reason), ("Decided", r.decided),
                                  ("Observed on Node 8.17", r.node8)):
                 if value:
-                    out.append("<p class=meta><b>%s:</b> %s</p>" % (label, _inline(value)))
+                    out.append("<p class=meta><b>%s:</b> %s</p>" % (label, inline_html(value)))
             tests = traced.get(r.id, [])
             if tests:
                 items = []

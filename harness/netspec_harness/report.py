@@ -30,6 +30,8 @@ import html
 import json
 import re
 
+from .render import prose_html
+
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed")
 # worst first; a cell shows the worst outcome among the tests citing its requirement
 SEVERITY = {"failed": 5, "xpassed": 4, "xfailed": 3, "skipped": 2, "passed": 1}
@@ -276,23 +278,6 @@ def compact_timeline(timeline):
 
 
 # ------------------------------------------------------------------- HTML
-def _inline(text):
-    out = html.escape(text, quote=False)
-    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
-
-
-def _prose(text):
-    parts = []
-    for para in re.split(r"\n\s*\n", (text or "").strip()):
-        lines = [l for l in para.split("\n") if l.strip()]
-        if lines and all(l.lstrip().startswith(("- ", "* ")) for l in lines):
-            parts.append("<ul>%s</ul>" % "".join("<li>%s</li>" % _inline(l.lstrip()[2:]) for l in lines))
-        elif lines:
-            parts.append("<p>%s</p>" % _inline(" ".join(l.strip() for l in lines)))
-    return "".join(parts)
-
-
 def _plain(text):
     return re.sub(r"\s+", " ", re.sub(r"[`*]", "", text or "")).strip()
 
@@ -538,7 +523,7 @@ def build_html(matrix, title="netspec conformance matrix", generated=None):
         res_json.append(res)
     reqs_json = {}
     for r in spec.requirements:
-        reqs_json[r.id] = {"t": _prose(r.text), "c": r.cls, "s": r.section, "w": r.where,
+        reqs_json[r.id] = {"t": prose_html(r.text, sep=""), "c": r.cls, "s": r.section, "w": r.where,
                            "n8": r.node8 or "", "d": r.decided or "", "why": r.reason or "",
                            "tests": [test_index[t] for t in m.cites.get(r.id, []) if t in test_index]}
     for rid in m.unknown:
