@@ -19,7 +19,6 @@
 #include "handles.h"
 #include "jsnum.h"
 #include "listen_args.h"
-#include "value.h"
 
 /* main.c's globals. */
 struct event_base *shim_base;
@@ -56,10 +55,7 @@ void env_request(const char *line) { dispatch_line(line, strlen(line)); }
 
 int env_call(const class_def *cls, struct handle *self, const char *name,
              const json_value *args, reply *r) {
-  const json_value **argv;
   method_fn fn = NULL;
-  size_t n = 0;
-  call c;
 
   memset(r, 0, sizeof *r);
   r->status = REPLY_OK;
@@ -71,18 +67,9 @@ int env_call(const class_def *cls, struct handle *self, const char *name,
       if (strcmp(m->name, name) == 0)
         fn = m->fn;
   }
-  if (fn == NULL || args == NULL || args->type != JSON_ARRAY ||
-      val_check(args, r) != 0)
+  if (fn == NULL)
     return -1;
-  argv = calloc(args->len + 1, sizeof *argv);
-  for (const json_value *a = args->child; a != NULL; a = a->next)
-    argv[n++] = a;
-  c.self = self;
-  c.args = argv;
-  c.nargs = n;
-  c.r = r;
-  fn(&c);
-  free(argv);
+  dispatch_invoke(self, fn, args, r); /* the shim's own call path */
   return (int)r->status;
 }
 

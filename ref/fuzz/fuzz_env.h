@@ -47,10 +47,10 @@ void env_end(void);
 void env_request(const char *line);
 
 /* Calls method `name` of `cls` on `self` (NULL: a constructor or a net
- * function) with the elements of the JSON array `args`, after val_check,
- * as dispatch.c would. Returns the reply's status; *r is the reply (free
- * r->value with jw_free). Returns -1 when `args` does not pass val_check
- * or the method does not exist. */
+ * function) with the elements of the JSON array `args` through the shim's
+ * dispatch_invoke() (arguments that fail val_check answer bad_request).
+ * Returns the reply's status; *r is the reply (free r->value with
+ * jw_free). Returns -1 when the method does not exist. */
 int env_call(const class_def *cls, struct handle *self, const char *name,
              const json_value *args, reply *r);
 

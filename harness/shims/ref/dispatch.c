@@ -85,10 +85,7 @@ static const prop_def *find_prop(const class_def *cls, const json_value *name) {
   return NULL;
 }
 
-/* Runs fn with the request's `args` (absent means []), after checking
- * every argument. */
-static void invoke(const request *rq, handle *self, method_fn fn, reply *r) {
-  const json_value *args = json_get(rq->root, "args");
+void dispatch_invoke(struct handle *self, method_fn fn, const json_value *args, reply *r) {
   const json_value **argv;
   size_t n = 0;
   call c;
@@ -107,6 +104,11 @@ static void invoke(const request *rq, handle *self, method_fn fn, reply *r) {
   c.r = r;
   fn(&c);
   free(argv);
+}
+
+/* Runs fn with the request's `args`. */
+static void invoke(const request *rq, handle *self, method_fn fn, reply *r) {
+  dispatch_invoke(self, fn, json_get(rq->root, "args"), r);
 }
 
 /* --------------------------------------------------------------------- ops */
