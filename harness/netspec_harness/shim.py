@@ -38,6 +38,12 @@ def timeout_scale():
         return 1.0
 
 
+def _proc_state(pid):
+    """The state letter of a process in /proc/PID/stat ('T' once stopped)."""
+    with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as fh:
+        return fh.read().rsplit(")", 1)[1].split()[0]
+
+
 class ShimError(Exception):
     """The shim itself failed: crashed, hung, or broke the protocol."""
 
@@ -347,19 +353,17 @@ class Shim:
             self._accept(line)
         return len(lines)
 
-    def request(self, op, timeout=None, **fields):
-        """Send one request and return its response message."""
-        rid = self._next_id
+    def _prepare(self, fields):
+        """A request with the next id, entered in the timeline; returns it."""
+        req = dict(id=self._next_id, **fields)
         self._next_id += 1
-        req = dict(id=rid, op=op, **fields)
         self.log.append(("send", self._now(), req))
-        limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
-        self._write_all(json.dumps(req).encode("utf-8") + b"\n", limit)
-        deadline = time.monotonic() + limit
-        while rid not in self._responses:
-            if not self._read_some(deadline):
-                self._fail(ShimTimeout, "no response to %s within %.1f s" % (_describe(req), limit))
-        msg = self._responses.pop(rid)
+        return req
+
+    def _answer(self, req):
+        """Takes the response to `req` (already read): bad_request raises
+        ShimBadRequest, an unknown status is a protocol error."""
+        msg = self._responses.pop(req["id"])
         self.last_response_seq = msg.seq
         status = msg.data.get("status")
         if status == "bad_request":
@@ -368,6 +372,17 @@ class Shim:
         if status not in ("ok", "threw"):
             self._fail(ShimProtocolError, "response with unknown status %r" % (status,))
         return msg
+
+    def request(self, op, timeout=None, **fields):
+        """Send one request and return its response message."""
+        req = self._prepare(dict(op=op, **fields))
+        limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
+        self._write_all(json.dumps(req).encode("utf-8") + b"\n", limit)
+        deadline = time.monotonic() + limit
+        while req["id"] not in self._responses:
+            if not self._read_some(deadline):
+                self._fail(ShimTimeout, "no response to %s within %.1f s" % (_describe(req), limit))
+        return self._answer(req)
 
     def same_turn(self, requests):
         """Sends several requests so that the shim carries them out in one
@@ -379,14 +394,8 @@ class Shim:
         continued, so it finds every line there at once; a shim runs every
         complete line it has read before it returns to its loop (PROTOCOL.md).
         Answers with status bad_request raise ShimBadRequest like request()."""
-        ids, data = [], b""
-        for fields in requests:
-            rid = self._next_id
-            self._next_id += 1
-            req = dict(id=rid, **fields)
-            self.log.append(("send", self._now(), req))
-            data += json.dumps(req).encode("utf-8") + b"\n"
-            ids.append(rid)
+        reqs = [self._prepare(fields) for fields in requests]
+        data = b"".join(json.dumps(req).encode("utf-8") + b"\n" for req in reqs)
         limit = DEFAULT_WAIT_S * timeout_scale()
         self._make_room(len(data))
         pid = self.proc.pid
@@ -401,19 +410,11 @@ class Shim:
         finally:
             os.kill(pid, signal.SIGCONT)
         deadline = time.monotonic() + limit
-        while not all(rid in self._responses for rid in ids):
+        while not all(req["id"] in self._responses for req in reqs):
             if not self._read_some(deadline):
                 self._fail(ShimTimeout, "no responses to %d requests sent in one turn within %.1f s" % (
-                    len(ids), limit))
-        out = []
-        for rid in ids:
-            msg = self._responses.pop(rid)
-            if msg.data.get("status") == "bad_request":
-                raise ShimBadRequest("request %d: the shim answered bad_request %s: %s" % (
-                    rid, msg.data.get("code"), msg.data.get("message")), msg.data.get("code"))
-            out.append(msg)
-        self.last_response_seq = max(m.seq for m in out)
-        return out
+                    len(reqs), limit))
+        return [self._answer(req) for req in reqs]
 
     def _make_room(self, size):
         """Grows the input pipe so that `size` bytes fit while the shim is
@@ -593,9 +594,3 @@ def _describe(req):
 
 __all__ = ["Shim", "Handle", "Callback", "Event", "Threw", "ShimError", "ShimCrashed",
            "ShimTimeout", "ShimProtocolError", "ShimBadRequest", "NetError", "UNDEFINED"]
-
-
-def _proc_state(pid):
-    """The state letter of a process in /proc/PID/stat ('T' once stopped)."""
-    with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as fh:
-        return fh.read().rsplit(")", 1)[1].split()[0]
