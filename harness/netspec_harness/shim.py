@@ -13,21 +13,39 @@ Nothing here sleeps: every wait reads the shim's output until what it waits
 for arrives or its deadline passes. A shim that exits, stays silent past a
 deadline or writes something that is not protocol raises a `ShimError`
 subclass whose message ends with the tail of the shim's standard error.
+
+The shim is untrusted: whatever it writes, a wait ends by its deadline, the
+harness keeps bounded memory (the limits below, PROTOCOL.md section 9), and
+the shim's whole process group is killed when it is closed or the run is
+interrupted (`kill_all()`).
 """
+import atexit
 import fcntl
 import json
+import math
 import os
 import select
 import signal
 import subprocess
-import tempfile
 import time
+import weakref
 
 from .values import UNDEFINED, DecodeError, NetError, decode, encode
 
 PROTOCOL_VERSION = 1
 DEFAULT_WAIT_S = 5.0
 HELLO_WAIT_S = 15.0
+
+# Bounds on what a shim may send (PROTOCOL.md section 9). The suite's largest
+# honest figures, measured on the reference and Node 8.17 with -m reliability:
+# lines of 135 KB, 200 057 log entries and 59 MB of output in one shim.
+MAX_LINE = 16 << 20            # bytes in one message line
+MAX_MESSAGES = 1000000         # messages one shim may send
+MAX_OUTPUT = 512 << 20         # bytes one shim may send on standard output
+MAX_DEPTH = 32                 # nesting of arrays and objects in one message
+STDERR_KEEP = 64 << 10         # the tail of standard error kept (the rest is read and dropped)
+TIMELINE_KEEP = 2000           # timeline entries kept in the results: the first and last half
+EXIT_WAIT_S = 2.0              # after closing its output, the time the shim has to exit
 
 
 def timeout_scale():
@@ -215,67 +233,139 @@ class Shim:
         self._dead = None        # reason once the process is unusable
         self.last_response_seq = 0  # seq of the latest response: orders events against returns
         self.wait_cap = None     # seconds: no wait for an event lasts longer (an expectation's `wait`)
-        self._stderr = tempfile.TemporaryFile()
+        self._pending = []       # chunks of the line being read (no newline yet)
+        self._pending_len = 0
+        self._out_bytes = 0
+        self._msg_count = 0
+        self._err = bytearray()  # the tail of standard error (at most STDERR_KEEP bytes)
+        self._err_dropped = 0
+        self._pidfd = None
+        self._killed = False
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=self._stderr, env=env, cwd=cwd, start_new_session=True, pass_fds=tuple(pass_fds))
-        except OSError as exc:
-            self._stderr.close()
+                stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True, pass_fds=tuple(pass_fds))
+        except (OSError, ValueError) as exc:
             raise ShimCrashed("cannot start shim %r: %s" % (" ".join(argv), exc)) from None
-        os.set_blocking(self.proc.stdin.fileno(), False)   # see _write_all()
+        _LIVE.add(self)
+        # Output is read as it comes (non-blocking); the input is non-blocking too (_write_all()).
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            os.set_blocking(stream.fileno(), False)
+        try:   # room for a burst of stderr (a sanitizer report) while the harness is busy elsewhere
+            fcntl.fcntl(self.proc.stderr.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            pass
+        try:   # readable once the process has exited, even if a child keeps its output open
+            self._pidfd = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):
+            self._pidfd = None
         self.net = Handle(self, "net")
         try:
             self._read_hello()
         except ShimError:          # no hello: nobody else holds the process to end it
-            if self.proc.poll() is None:
-                self.proc.kill()
+            self.kill()
             self.close()
             self.dispose()
             raise
 
     # ---------------------------------------------------------------- output
     def stderr_tail(self, lines=30):
-        try:
-            self._stderr.seek(0)
-            data = self._stderr.read()
-        except (OSError, ValueError):
-            return ""
-        return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+        """The last `lines` lines of the shim's standard error read so far (what
+        is waiting in the pipe is read first), with control characters shown
+        as escapes so that nothing the shim wrote acts on a terminal."""
+        self._drain_stderr()
+        text = self._err.decode("utf-8", "replace")
+        tail = printable("\n".join(text.splitlines()[-lines:]))
+        if self._err_dropped and tail:
+            tail = "[%d earlier bytes of stderr not kept]\n%s" % (self._err_dropped, tail)
+        return tail
+
+    def _drain_stderr(self):
+        """Reads what the stderr pipe holds now, keeping the last STDERR_KEEP bytes."""
+        err = self.proc.stderr
+        if err is None or err.closed:
+            return False
+        for _ in range(64):                       # at most 4 MiB per call: output waits too
+            try:
+                chunk = os.read(err.fileno(), 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                chunk = b""
+            if not chunk:
+                err.close()
+                return False
+            self._err += chunk
+            if len(self._err) > STDERR_KEEP:
+                cut = len(self._err) - STDERR_KEEP
+                del self._err[:cut]
+                self._err_dropped += cut
+        return True
 
     def _fail(self, cls, reason):
         self._dead = self._dead or reason
         tail = self.stderr_tail()
-        text = "%s: %s" % (self.name, reason)
+        text = "%s: %s" % (self.name, printable(reason))
         if tail:
             text += "\n--- tail of the shim's stderr ---\n" + tail
         raise cls(text)
 
-    def _now(self):
+    def now(self):
+        """Seconds since the shim was started: the clock of the timeline."""
         return time.monotonic() - self._t0
 
+    _now = now
+
+    @property
+    def dead(self):
+        """Why the shim is unusable (a protocol error, a crash, a missed deadline), or None."""
+        return self._dead
+
     def _read_some(self, deadline):
-        """Read at least one complete line or fail. Returns False on timeout."""
+        """Reads until at least one complete line was accepted (True) or the
+        deadline passes (False). Output that never completes a line, and
+        standard error, do not extend the deadline."""
         if self._dead:
             self._fail(ShimCrashed, self._dead)
         fd = self.proc.stdout.fileno()
         while True:
             left = max(0.0, deadline - time.monotonic())   # 0: look once (poll())
-            ready, _, _ = select.select([fd], [], [], left)
+            fds = [fd]
+            if not self.proc.stderr.closed:
+                fds.append(self.proc.stderr.fileno())
+            if self._pidfd is not None:
+                fds.append(self._pidfd)
+            ready, _, _ = select.select(fds, [], [], left)
             if not ready:
                 return False
-            if self._take_output(fd):
-                return True
+            if fd in ready:
+                if self._take_output(fd):
+                    return True
+            elif self._pidfd in ready:
+                self._exited_with_output_open(fd)
+            if len(ready) > 1 or fd not in ready:
+                self._drain_stderr()
+            if time.monotonic() >= deadline:
+                return False
+
+    def _exited_with_output_open(self, fd):
+        """The process ended, but its output is not at end of file (a child of
+        it holds the pipe): what is left is read, then it counts as exited."""
+        ready, _, _ = select.select([fd], [], [], 0)
+        if ready and self._take_output(fd):
+            return
+        self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % self.exit_status())
 
     def _accept(self, line):
         t = self._now()
-        try:
-            data = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        self._msg_count += 1
+        if self._msg_count > MAX_MESSAGES:
+            self._fail(ShimProtocolError, "the shim sent more than %d messages (PROTOCOL.md section 9)"
+                       % MAX_MESSAGES)
+        data, problem = parse_message(line)
+        if problem:
             self.log.append(("garbage", t, line[:500].decode("utf-8", "replace")))
-            self._fail(ShimProtocolError, "the shim wrote a line that is not JSON: %r" % line[:200])
-        if not isinstance(data, dict) or "type" not in data:
-            self._fail(ShimProtocolError, "the shim wrote a line that is not a message: %r" % line[:200])
+            self._fail(ShimProtocolError, "the shim wrote %s: %r" % (problem, line[:200]))
         if self.hello is None:
             if data.get("type") != "hello":
                 self._fail(ShimProtocolError, "the first message must be hello, got %r" % line[:200])
@@ -287,6 +377,9 @@ class Shim:
         if data.get("seq") != self._last_seq + 1:
             self._fail(ShimProtocolError, "seq %r follows %r (must count up by one)"
                        % (data.get("seq"), self._last_seq))
+        problem = message_problem(data)
+        if problem:
+            self._fail(ShimProtocolError, "the shim wrote a %s message %s: %r" % (data["type"], problem, line[:200]))
         self._last_seq = data["seq"]
         msg = Message(data, t)
         self.log.append(("recv", t, msg))
@@ -301,6 +394,9 @@ class Shim:
         if self.hello.get("protocol") != PROTOCOL_VERSION:
             self._fail(ShimProtocolError, "the shim speaks protocol %r, this harness %d"
                        % (self.hello.get("protocol"), PROTOCOL_VERSION))
+        problem = hello_problem(self.hello)
+        if problem:
+            self._fail(ShimProtocolError, "bad hello: %s (PROTOCOL.md section 1)" % problem)
 
     @property
     def impl(self):
@@ -333,25 +429,65 @@ class Shim:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self._fail(ShimTimeout, "the shim did not read its input within %.1f s" % limit)
-                readable, _, _ = select.select([fd_out], [fd_in], [], left)
-                if readable:
+                watch = [fd_out] + ([] if self.proc.stderr.closed else [self.proc.stderr.fileno()])
+                readable, _, _ = select.select(watch, [fd_in], [], left)
+                if fd_out in readable:
                     self._take_output(fd_out)
+                elif readable:
+                    self._drain_stderr()
         except OSError:   # EPIPE: the shim is gone
-            self._fail(ShimCrashed, "the shim closed its input (status %s)" % self.proc.poll())
+            self._fail(ShimCrashed, "the shim closed its input (status %s)"
+                       % self.wait_exit(EXIT_WAIT_S * timeout_scale()))
 
     def _take_output(self, fd):
         """Reads one chunk of the shim's output and accepts its complete
-        lines. Returns how many lines that completed."""
-        chunk = os.read(fd, 65536)
+        lines. Returns how many lines that completed. A line is joined from
+        its chunks once, when its newline arrives (linear in its length)."""
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except BlockingIOError:
+            return 0
         if not chunk:
-            code = self.proc.wait()
-            self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % code)
-        self._buf += chunk
-        lines = self._buf.split(b"\n")
-        self._buf = lines.pop()
-        for line in lines:
-            self._accept(line)
-        return len(lines)
+            self._output_closed()
+        self._out_bytes += len(chunk)
+        if self._out_bytes > MAX_OUTPUT:
+            self._fail(ShimProtocolError, "the shim wrote more than %d MiB of output (PROTOCOL.md section 9)"
+                       % (MAX_OUTPUT >> 20))
+        count = 0
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end < 0:
+                break
+            piece = chunk[start:end]
+            if self._pending:
+                piece = b"".join(self._pending) + piece
+                self._pending, self._pending_len = [], 0
+            if len(piece) > MAX_LINE:
+                self._line_too_long()
+            start = end + 1
+            count += 1
+            self._accept(piece)
+        if start < len(chunk):
+            self._pending.append(chunk[start:])
+            self._pending_len += len(chunk) - start
+            if self._pending_len > MAX_LINE:
+                self._line_too_long()
+        return count
+
+    def _line_too_long(self):
+        self._fail(ShimProtocolError, "the shim wrote a line longer than %d MiB (PROTOCOL.md section 9)"
+                   % (MAX_LINE >> 20))
+
+    def _output_closed(self):
+        """End of the shim's output: it has exited, or must within EXIT_WAIT_S;
+        one that keeps running without output is killed."""
+        status = self.wait_exit(EXIT_WAIT_S * timeout_scale())
+        if status is None:
+            self.kill()
+            self._fail(ShimCrashed, "the shim closed its output but kept running (killed after %.1f s)"
+                       % (EXIT_WAIT_S * timeout_scale()))
+        self._fail(ShimCrashed, "the shim exited (status %s) with no further output" % status)
 
     def _prepare(self, fields):
         """A request with the next id, entered in the timeline; returns it."""
@@ -380,7 +516,8 @@ class Shim:
         self._write_all(json.dumps(req).encode("utf-8") + b"\n", limit)
         deadline = time.monotonic() + limit
         while req["id"] not in self._responses:
-            if not self._read_some(deadline):
+            if not self._read_some(deadline) or (
+                    time.monotonic() > deadline and req["id"] not in self._responses):
                 self._fail(ShimTimeout, "no response to %s within %.1f s" % (_describe(req), limit))
         return self._answer(req)
 
@@ -411,7 +548,7 @@ class Shim:
             os.kill(pid, signal.SIGCONT)
         deadline = time.monotonic() + limit
         while not all(req["id"] in self._responses for req in reqs):
-            if not self._read_some(deadline):
+            if not self._read_some(deadline) or time.monotonic() > deadline:
                 self._fail(ShimTimeout, "no responses to %d requests sent in one turn within %.1f s" % (
                     len(reqs), limit))
         return [self._answer(req) for req in reqs]
@@ -453,10 +590,7 @@ class Shim:
 
     def exited(self, timeout=None):
         """The exit status once the process has exited, None if still alive at the deadline."""
-        try:
-            return self.proc.wait(timeout=(timeout or DEFAULT_WAIT_S) * timeout_scale())
-        except subprocess.TimeoutExpired:
-            return None
+        return self.wait_exit((timeout or DEFAULT_WAIT_S) * timeout_scale())
 
     def callback(self, label=None):
         name = "%s#%d" % (label or "cb", self._next_cb)
@@ -478,6 +612,14 @@ class Shim:
     def log_messages(self):
         return [m for kind, _, m in self.log if kind == "recv" and isinstance(m, Message)]
 
+    def _messages_from(self, pos):
+        """(messages of the log from entry `pos` on, the new position); the log
+        may have been cleared in between (test_schedules), then from 0."""
+        log = self.log
+        if pos > len(log):
+            pos = 0
+        return [m for kind, _, m in log[pos:] if kind == "recv" and isinstance(m, Message)], len(log)
+
     def events(self, target=None, name=None):
         return [Event(self, m) for m in self.log_messages()
                 if m.type == "event" and (target is None or m.target == target)
@@ -494,23 +636,24 @@ class Shim:
     def wait_message(self, pred, timeout, what):
         limit = self._wait_limit(timeout)
         deadline = time.monotonic() + limit
-        scanned = 0
+        pos = 0
+        expired = False
         while True:
-            msgs = self.log_messages()
-            for m in msgs[scanned:]:
+            msgs, pos = self._messages_from(pos)
+            for m in msgs:
                 if m.seq not in self._consumed and pred(m):
                     self._consumed.add(m.seq)
                     return Event(self, m)
-            scanned = len(msgs)
-            if not self._read_some(deadline):
+            if expired:
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
+            expired = not self._read_some(deadline) or time.monotonic() > deadline
 
     def wait_until(self, predicate, timeout, what):
         """Reads messages until predicate() holds, or fails at the deadline."""
         limit = self._wait_limit(timeout)
         deadline = time.monotonic() + limit
         while not predicate():
-            if not self._read_some(deadline):
+            if (not self._read_some(deadline) or time.monotonic() > deadline) and not predicate():
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
 
     def wait_event(self, target, event, timeout=None):
@@ -522,10 +665,15 @@ class Shim:
         """Read whatever output is already there, without waiting."""
         self._read_some(time.monotonic())
 
-    def summary(self):
-        """A one-line list of the events and callbacks seen so far."""
+    def summary(self, limit=40):
+        """A one-line list of the events and callbacks seen so far (the last
+        `limit` of them when there are more)."""
         parts = ["%s:%s" % (m.target or "cb", m.name) for m in self.log_messages() if m.type != "response"]
-        return ", ".join(parts) or "(none)"
+        more = len(parts) - limit
+        text = ", ".join(parts[-limit:]) if more > 0 else ", ".join(parts)
+        if more > 0:
+            text = "(%d earlier) ... %s" % (more, text)
+        return printable(text) or "(none)"
 
     def note(self, text):
         """Add a line to the timeline (peer actions, test steps)."""
@@ -537,7 +685,14 @@ class Shim:
         TIMELINE_TEXT characters plus their length, so a results file stays
         small; notes are kept whole."""
         out = []
-        for kind, t, payload in self.log:
+        entries = self.log
+        left_out = len(entries) - TIMELINE_KEEP
+        if left_out > 0:
+            half = TIMELINE_KEEP // 2
+            entries = entries[:half] + [("note", entries[half][1], "%d timeline entries left out "
+                                         "(the results keep the first and last %d)" % (left_out, half))
+                                        ] + entries[-half:]
+        for kind, t, payload in entries:
             if isinstance(payload, Message):
                 payload = payload.data
             out.append({"t": round(t, 6), "kind": kind,
@@ -545,28 +700,232 @@ class Shim:
         return out
 
     # ------------------------------------------------------------------ close
+    def exit_status(self):
+        """The exit status if the process has ended, else None. The process is
+        not reaped here, so its process group id stays reserved until kill()."""
+        if self.proc.returncode is not None:
+            return self.proc.returncode
+        try:
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:      # reaped elsewhere (a test called proc.poll())
+            return self.proc.poll()
+        if info is None:
+            return None
+        return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+    def wait_exit(self, limit, drop_output=False):
+        """Waits up to `limit` seconds for the process to end, reading its
+        standard error meanwhile (and, with drop_output, dropping its output)
+        so that it cannot block on a full pipe. Returns the exit status, or
+        None if it is still running."""
+        deadline = time.monotonic() + limit
+        while True:
+            status = self.exit_status()
+            if status is not None:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            fds = [] if self._pidfd is None else [self._pidfd]
+            for stream in (self.proc.stdout if drop_output else None, self.proc.stderr):
+                if stream is not None and not stream.closed:
+                    fds.append(stream.fileno())
+            ready, _, _ = select.select(fds, [], [], min(left, 0.05) if self._pidfd is None else left)
+            if drop_output and not self.proc.stdout.closed and self.proc.stdout.fileno() in ready:
+                try:
+                    if not os.read(self.proc.stdout.fileno(), 1 << 20):
+                        self.proc.stdout.close()
+                except BlockingIOError:
+                    pass
+            if self.proc.stderr is not None and not self.proc.stderr.closed and self.proc.stderr.fileno() in ready:
+                self._drain_stderr()
+
+    def kill(self):
+        """Kills the shim and every process of its process group (children it
+        forked) at once, and reaps it. Safe to call more than once."""
+        if not self._killed:
+            self._killed = True
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            if self.proc.returncode is None:
+                try:
+                    self.proc.kill()
+                except OSError:
+                    pass
+        try:
+            self.proc.wait()
+        except ChildProcessError:
+            pass
+        _LIVE.discard(self)
+
     def close(self, grace=2.0):
-        """End the process: close stdin, wait, then kill. Returns its exit status."""
-        if self.proc.poll() is None:
+        """Ends the process: closes its input and gives it `grace` seconds to
+        exit (reading its output meanwhile), then kills what is left of its
+        process group. Returns its exit status (negative: killed by a signal)."""
+        if self.exit_status() is None:
             try:
                 self.proc.stdin.close()
             except OSError:
                 pass
-            try:
-                self.proc.wait(timeout=grace * timeout_scale())
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
+            self.wait_exit(grace * timeout_scale(), drop_output=True)
+        status = self.exit_status()
+        self.kill()                      # the group: children the shim left behind
+        self._drain_stderr_to_end()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
-        status = self.proc.returncode
-        return status
+        return status if status is not None else self.proc.returncode
+
+    def _drain_stderr_to_end(self, limit=1.0):
+        """After kill(): the rest of standard error (a sanitizer report), until
+        end of file or `limit` seconds (a process outside the group may hold it)."""
+        deadline = time.monotonic() + limit
+        while self._drain_stderr():
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stderr.fileno()], [], [], left)[0]:
+                return
 
     def dispose(self):
-        self._stderr.close()
+        """Releases what close() left (the process-exit descriptor)."""
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        _LIVE.discard(self)
+
+
+# Every shim not yet killed, so that an interrupted run leaves none behind.
+_LIVE = weakref.WeakSet()
+
+
+def kill_all():
+    """Kills every live shim's process group (at exit, or on SIGTERM/SIGINT/SIGHUP)."""
+    for shim in list(_LIVE):
+        try:
+            os.killpg(shim.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, AttributeError):
+            pass
+
+
+atexit.register(kill_all)
+
+
+def kill_all_on_signals(signals=(signal.SIGTERM, signal.SIGHUP, signal.SIGINT)):
+    """Installs handlers that kill every live shim, then let the signal do
+    what it did before (SIGINT still raises KeyboardInterrupt)."""
+    for sig in signals:
+        previous = signal.getsignal(sig)
+
+        def handler(signum, frame, previous=previous):
+            kill_all()
+            if callable(previous):
+                return previous(signum, frame)
+            signal.signal(signum, signal.SIG_DFL if previous in (None, signal.SIG_DFL) else previous)
+            os.kill(os.getpid(), signum)
+
+        try:
+            signal.signal(sig, handler)
+        except ValueError:       # not the main thread
+            return
+
+
+# ------------------------------------------------------------- what a shim sends
+_CONTROL = {c: "\\x%02x" % c for c in list(range(0x00, 0x20)) + [0x7f] + list(range(0x80, 0xa0))
+            if c not in (0x09, 0x0a)}
+_CONTROL.update({c: "\\u%04x" % c for c in (0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c,
+                                            0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069)})
+
+
+def printable(text):
+    """`text` with control characters (terminal escapes, carriage returns,
+    bidirectional overrides) shown as \\xNN / \\uNNNN; newlines and tabs kept."""
+    return str(text).translate(_CONTROL)
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _no_constant(name):
+    raise _NotFinite(name)
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def parse_message(line):
+    """(the message object, None) or (None, what is wrong with the line)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "a line that is not UTF-8"
+    try:
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except _NotFinite as exc:
+        return None, ("a non-finite number (%s): the protocol encodes it as {\"$number\": ...}" % exc)
+    except RecursionError:
+        return None, "a line nested deeper than %d levels" % MAX_DEPTH
+    except ValueError:
+        return None, "a line that is not JSON"
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return None, "a line that is not a message (an object with a string type)"
+    if _depth_over(data, MAX_DEPTH):
+        return None, "a line nested deeper than %d levels" % MAX_DEPTH
+    return data, None
+
+
+def _depth_over(value, limit):
+    """Whether arrays and objects nest deeper than `limit` in `value` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+# The fields of each message type that the harness relies on, with their types.
+_FIELDS = {"response": (("id", (int, type(None))), ("status", str)),
+           "event": (("target", str), ("event", str), ("args", list)),
+           "callback": (("callback", str), ("args", list))}
+
+
+def message_problem(data):
+    """What is wrong with the fields of a response, event or callback, or None."""
+    if not isinstance(data.get("seq"), int) or isinstance(data.get("seq"), bool):
+        return "without an integer seq"
+    for key, types in _FIELDS[data["type"]]:
+        value = data.get(key)
+        if key == "args" and key not in data:
+            continue
+        if not isinstance(value, types) or isinstance(value, bool):
+            return "whose %s is %s" % (key, json.dumps(value)[:60])
+    return None
+
+
+def hello_problem(hello):
+    """What is wrong with a hello (beyond its protocol number), or None."""
+    impl = hello.get("impl", {})
+    if not isinstance(impl, dict):
+        return "impl must be an object {\"name\": ..., \"version\": ...}, not %s" % json.dumps(impl)[:60]
+    for key in ("name", "version"):
+        if key in impl and not isinstance(impl[key], str):
+            return "impl.%s must be a string, not %s" % (key, json.dumps(impl[key])[:60])
+    caps = hello.get("capabilities", [])
+    if not isinstance(caps, list) or not all(isinstance(c, str) for c in caps):
+        return "capabilities must be a list of strings, not %s" % json.dumps(caps)[:60]
+    return None
 
 
 TIMELINE_TEXT = 120

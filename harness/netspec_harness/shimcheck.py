@@ -20,7 +20,7 @@ import sys
 import time
 
 from . import peer
-from .shim import DEFAULT_WAIT_S, Shim, ShimError, ShimTimeout, timeout_scale
+from .shim import DEFAULT_WAIT_S, Shim, ShimError, ShimTimeout, parse_message, timeout_scale
 
 TAIL_MARK = "\n--- tail of the shim's stderr ---\n"
 ERROR_FIELDS = {"name", "message", "code", "errno", "syscall", "address", "port"}
@@ -78,10 +78,7 @@ class Probe(Shim):
 
     def _accept(self, line):
         if self.hello is not None:
-            try:
-                data = json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                data = None
+            data, _ = parse_message(line)   # a bad line: the strict client below says what is wrong
             if isinstance(data, dict):
                 self._check_shape(data)
                 seq = data.get("seq")
@@ -156,13 +153,15 @@ class Probe(Shim):
         """The raw data of the first message matching pred not returned before."""
         limit = (timeout or DEFAULT_WAIT_S) * timeout_scale()
         deadline = time.monotonic() + limit
+        expired = False
         while True:
             for m in self.log_messages():
                 if id(m) not in self._taken and pred(m):
                     self._taken.add(id(m))
                     return m.data
-            if not self._read_some(deadline):
+            if expired:
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
+            expired = not self._read_some(deadline) or time.monotonic() > deadline
 
     def event(self, target, name, timeout=None):
         return self.wait_msg(lambda m: m.type == "event" and m.target == target and m.name == name,
@@ -188,12 +187,10 @@ class Probe(Shim):
             self.proc.stdin.close()
         except OSError:
             pass
-        try:
-            return self.proc.wait(timeout=grace * timeout_scale())
-        except Exception:          # subprocess.TimeoutExpired
-            self.proc.kill()
-            self.proc.wait()
-            return None
+        status = self.wait_exit(grace * timeout_scale(), drop_output=True)
+        if status is None:
+            self.kill()
+        return status
 
 
 def expect_error(value, what):
