@@ -218,8 +218,7 @@ def cmd_run(args):
         label = args.impl
     else:
         raise UsageError("say what to test: --impl NAME (%s) or --shim \"COMMAND\"" % ", ".join(impls.NAMED))
-    if args.expectations and not os.path.exists(args.expectations):
-        raise UsageError("no expectations file %s" % args.expectations)
+    check_run_args(args)
     py = pick_python()
     hello = check_shim(argv, label)
     impl = hello.get("impl", {})
@@ -258,10 +257,8 @@ def cmd_run(args):
         [os.path.join(ROOT, "conformance")]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(ROOT, "harness") + os.pathsep + env.get("PYTHONPATH", "")
-    if args.repeat < 1:
-        raise UsageError("--repeat needs a count of at least 1")
     for n in range(1, args.repeat + 1):
-        code = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+        code = run_child(cmd, cwd=ROOT, env=env)
         if args.repeat > 1:
             print("netspec: run %d of %d: %s" % (n, args.repeat, "clean" if code == 0 else "UNEXPECTED OUTCOMES"),
                   flush=True)
@@ -275,7 +272,74 @@ def cmd_run(args):
         return EXIT_USAGE
     if code in (0, 1):
         return code
+    print("netspec: the run did not complete (pytest exit status %s)%s; its outcomes are not a verdict"
+          % (code, "; the results file says so" if args.json else ""), file=sys.stderr)
     return EXIT_USAGE
+
+
+def check_run_args(args):
+    """Everything about `run`'s arguments that can be wrong, before the suite starts."""
+    if args.repeat < 1:
+        raise UsageError("--repeat needs a count of at least 1")
+    if args.j is not None and args.j not in ("auto", "logical") and not (args.j.isdigit() and int(args.j) >= 1):
+        raise UsageError("-j needs a number of parallel tests of at least 1, or 'auto' (got %r)" % args.j)
+    for flag, path in (("--json", args.json), ("--junit", args.junit)):
+        if path:
+            check_output_file(flag, path)
+    if args.expectations:
+        if not os.path.exists(args.expectations):
+            raise UsageError("no expectations file or directory %s" % args.expectations)
+        try:
+            specmod.validate_expectations(args.expectations)
+        except specmod.ExpectationsError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def check_output_file(flag, path):
+    """A file the command will write must be writable where it is named: not a
+    directory, not under a regular file. A missing directory is created."""
+    if os.path.isdir(path):
+        raise UsageError("%s %s is a directory; name a file in it, e.g. %s" % (
+            flag, path, os.path.join(path, "results.json" if flag == "--json" else "results.junit.xml")))
+    parent = os.path.dirname(os.path.abspath(path))
+    up = parent
+    while not os.path.exists(up):
+        up = os.path.dirname(up)
+    if not os.path.isdir(up):
+        raise UsageError("%s %s: %s is a file, not a directory; name a path in a directory" % (flag, path, up))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise UsageError("%s %s: cannot create its directory: %s" % (flag, path, exc.strerror)) from None
+    if not os.access(parent, os.W_OK):
+        raise UsageError("%s %s: the directory %s is not writable" % (flag, path, parent))
+
+
+def run_child(cmd, **kwargs):
+    """Runs pytest in its own process group and returns its exit status.
+    SIGINT, SIGTERM and SIGHUP sent to this command go to that whole group
+    (the xdist workers too), whose members then end their shims: a cancelled
+    CI job leaves no process behind."""
+    import signal
+    proc = subprocess.Popen(cmd, start_new_session=True, **kwargs)
+    forwarded = []
+
+    def forward(signum, frame):
+        forwarded.append(signum)
+        try:
+            os.killpg(proc.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        code = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if forwarded:
+        raise UsageError("interrupted by signal %d; the run was stopped and its shims ended" % forwarded[0])
+    return code
 
 
 def cmd_shim_check(args):

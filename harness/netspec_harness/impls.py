@@ -128,7 +128,10 @@ def runtime_command(name, script, fetch=True):
 
 
 def split_shim(command):
-    argv = shlex.split(command)
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ImplError("--shim: cannot split %r into words (%s); quote it as in a shell" % (command, exc)) from None
     if not argv:
         raise ImplError("--shim needs a command, e.g. --shim \"node harness/shims/node/shim.js\"")
     exe = argv[0]

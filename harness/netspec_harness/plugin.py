@@ -32,7 +32,7 @@ import pytest
 from . import impls
 from . import peer
 from . import spec as specmod
-from .shim import Shim, ShimError
+from .shim import Shim, ShimError, kill_all_on_signals, printable
 
 CONFORMANCE = os.path.join(impls.ROOT, "conformance") + os.sep
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed")
@@ -73,8 +73,13 @@ class State:
             exp = impls.default_expectations(self.impl)
         self.expectations_path = exp
         if exp:
-            for entry in specmod.load_expectations(exp):
+            try:
+                entries = specmod.load_expectations(exp, strict=True)
+            except specmod.ExpectationsError as exc:
+                raise pytest.UsageError("netspec: %s" % exc) from None
+            for entry in entries:
                 self.expectations[entry["test"]] = entry
+        self.broken = None       # why the run itself broke (the harness, not a test), if it did
 
     @property
     def name(self):
@@ -139,6 +144,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "needs(*capabilities): capabilities the shim must claim")
     config.addinivalue_line("markers", "reliability: fuzz, load and fault tests")
     config._netspec = State(config)
+    kill_all_on_signals()     # a cancelled run (SIGTERM, SIGHUP, SIGINT) leaves no shim behind
 
 
 def pytest_sessionstart(session):
@@ -211,12 +217,12 @@ def impl(request):
         yield shim
     finally:
         peer.set_recorder(previous)
-    died = shim.proc.poll()
+    died = shim.exit_status()
     status = shim.close()
     request.node.user_properties.append(("netspec_timeline", shim.timeline()))
     tail = shim.stderr_tail()
     shim.dispose()
-    if shim._dead:
+    if shim.dead:
         return   # already reported by the failing call
     tail = ("\n--- tail of the shim's stderr ---\n" + tail) if tail else ""
     if died is not None:
@@ -294,11 +300,17 @@ def pytest_runtest_makereport(item, call):
     entry = getattr(item, "_netspec_expect", None)
     if entry and entry.get("match") and rep.when == "call" and hasattr(rep, "wasxfail") and rep.skipped:
         text = str(call.excinfo.value) if call.excinfo else ""
-        if not re.search(entry["match"], text):
+        found = specmod.search_bounded(entry["match"], text)
+        if found is not True:
             rep.outcome = "failed"
             del rep.wasxfail
-            rep.longrepr = ("expected to fail matching %r (%s), but failed otherwise:\n%s"
-                            % (entry["match"], entry["requirement"], text))
+            if found is None:
+                rep.longrepr = ("the expectation's match %r (%s) took over %g s against the failure "
+                                "message (catastrophic backtracking?); simplify the pattern. The message:\n%s"
+                                % (entry["match"], entry["requirement"], specmod.MATCH_LIMIT_S, text[:2000]))
+            else:
+                rep.longrepr = ("expected to fail matching %r (%s), but failed otherwise:\n%s"
+                                % (entry["match"], entry["requirement"], text))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -312,23 +324,29 @@ def pytest_runtest_logreport(report):
     report.user_properties = [
         (k, ",".join(v) if k == "netspec_requirements" else v)
         for k, v in report.user_properties if k != "netspec_timeline"]
+    # A record's outcome comes only from what its reports said: "passed"
+    # needs a passing call; a test whose reports stop short (the run broke)
+    # is recorded as failed by pytest_sessionfinish, never as passed.
     rec = state.results.setdefault(report.nodeid, {
         "test": report.nodeid, "requirements": props.get("netspec_requirements", []),
-        "outcome": "passed", "duration_s": 0.0, "message": ""})
+        "outcome": None, "duration_s": 0.0, "message": ""})
     rec["duration_s"] = round(rec["duration_s"] + report.duration, 6)
     if "netspec_timeline" in props:
         rec["timeline"] = props["netspec_timeline"]
     xfail = hasattr(report, "wasxfail")
     if report.skipped:
-        rec["outcome"] = "xfailed" if xfail else "skipped"
-        rec["message"] = report.wasxfail if xfail else _skip_reason(report)
+        if rec["outcome"] in (None, "passed"):
+            rec["outcome"] = "xfailed" if xfail else "skipped"
+            rec["message"] = report.wasxfail if xfail else _skip_reason(report)
     elif report.failed:
         strict_xpass = report.when == "call" and "[XPASS(strict)]" in report.longreprtext
         if rec["outcome"] != "failed":
             rec["outcome"] = "xpassed" if strict_xpass else "failed"
         rec["message"] = (rec["message"] + "\n" if rec["message"] else "") + _failure_text(report)
-    elif report.when == "call" and xfail:
-        rec["outcome"] = "xpassed"
+    elif report.when == "call":
+        rec["outcome"] = "xpassed" if xfail else "passed"
+    if report.when == "teardown" or (report.when == "setup" and not report.passed):
+        rec["finished"] = True
 
 
 def _skip_reason(report):
@@ -340,7 +358,7 @@ def _skip_reason(report):
 def _failure_text(report):
     crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
     text = crash or report.longreprtext
-    return text[-4000:]
+    return printable(text[-4000:])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -379,11 +397,40 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.write_line("netspec summary: " + ", ".join("%d %s" % (counts[o], o) for o in OUTCOMES))
 
 
+def pytest_internalerror(excrepr, excinfo):
+    """A crash of the harness itself: the run is broken, whatever ran before."""
+    state = getattr(_CONFIG, "_netspec", None) if _CONFIG else None
+    if state is not None:
+        state.broken = "the harness crashed: %s" % printable(str(excinfo.value))[:500]
+
+
+def _close_records(state, exitstatus):
+    """Every record gets an outcome: one whose reports stopped short (a crash
+    of the harness, an interrupted run) is a failure that says so. Returns
+    why the run broke, or None."""
+    broken = state.broken
+    if broken is None and exitstatus not in (0, 1, 5):
+        broken = {2: "the run was interrupted", 3: "the harness crashed (pytest internal error)",
+                  4: "pytest was used wrongly"}.get(int(exitstatus), "pytest ended with status %s" % exitstatus)
+    for rec in state.results.values():
+        if rec["outcome"] is None or not rec.pop("finished", False):
+            if rec["outcome"] is None or rec["outcome"] == "passed":
+                rec["outcome"] = "failed"
+                rec["message"] = ((rec["message"] + "\n") if rec["message"] else "") + (
+                    "the test did not finish: %s" % (broken or "its last report never came"))
+    return broken
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     state = config._netspec
+    if _is_worker(config):
+        return
+    broken = _close_records(state, exitstatus)
+    if broken:
+        session.exitstatus = 3     # harness/netspec reports exit 2: the run could not be completed
     path = config.getoption("netspec_json")
-    if _is_worker(config) or not path:
+    if not path:
         return
     counts = {o: 0 for o in OUTCOMES}
     for r in state.results.values():
@@ -393,6 +440,20 @@ def pytest_sessionfinish(session, exitstatus):
     impl["protocol"] = (state.hello or {}).get("protocol")
     impl["label"] = state.name
     doc = {"impl": impl, "results": list(state.results.values()), "summary": counts,
-           "wall_s": round(time.monotonic() - state.t0, 3)}
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1)
+           "wall_s": round(time.monotonic() - state.t0, 3),
+           "run": {"complete": broken is None, "broken": broken}}
+    write_json_atomic(path, doc)
+
+
+def write_json_atomic(path, doc):
+    """Writes strict JSON (no NaN or Infinity) to a temporary file beside
+    `path`, then renames it over `path`: a reader sees the old file or the
+    whole new one, never a truncated one."""
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, allow_nan=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

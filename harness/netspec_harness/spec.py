@@ -23,6 +23,8 @@ the citations are read from the test sources without running them.
 import ast
 import os
 import re
+import select
+import signal
 
 try:
     import tomllib
@@ -257,17 +259,109 @@ def expectation_files(path):
     return sorted(os.path.join(d, n) for d, _, names in os.walk(path) for n in names if n.endswith(".toml"))
 
 
+class ExpectationsError(Exception):
+    """An expectations file that cannot be used; the message names the file and what to fix."""
+
+
 def read_expectations(path):
-    """([expect entries], [area entries]) of a file, or of every file in a directory."""
+    """([expect entries], [area entries]) of a file, or of every file in a directory.
+    A file that cannot be read, is not UTF-8 TOML, or whose `expect`/`area` are
+    not lists of tables raises ExpectationsError."""
     if tomllib is None:
-        raise RuntimeError("reading expectations needs Python 3.11 (tomllib)")
+        raise ExpectationsError("reading expectations needs Python 3.11 (tomllib)")
     expects, areas = [], []
     for name in expectation_files(path):
-        with open(name, "rb") as fh:
-            doc = tomllib.load(fh)
-        expects += doc.get("expect", [])
-        areas += doc.get("area", [])
+        try:
+            with open(name, "rb") as fh:
+                doc = tomllib.loads(fh.read().decode("utf-8"))
+        except OSError as exc:
+            raise ExpectationsError("cannot read %s: %s" % (name, exc.strerror)) from None
+        except UnicodeDecodeError:
+            raise ExpectationsError("%s is not UTF-8 text; save it as UTF-8" % name) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ExpectationsError("%s is not valid TOML: %s" % (name, exc)) from None
+        extra = sorted(set(doc) - {"expect", "area"})
+        if extra:
+            raise ExpectationsError("%s: unknown top-level keys %s; entries are [[expect]] and [[area]] "
+                                    "tables (harness/README.md)" % (name, ", ".join(extra)))
+        for key, into in (("expect", expects), ("area", areas)):
+            entries = doc.get(key, [])
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise ExpectationsError("%s: %s must be a list of [[%s]] tables, not %s"
+                                        % (name, key, key, type(entries).__name__))
+            into += [dict(e, _file=name) for e in entries]
     return expects, areas
+
+
+def entry_problems(entry, area=False):
+    """What is wrong with one entry on its own (fields and their types), not
+    yet against the suite; [] if nothing."""
+    key, allowed = ("tests", AREA_FIELDS) if area else ("test", EXPECT_FIELDS)
+    problems = []
+    missing = [k for k in (key, "requirement", "observed", "why") if not entry.get(k)]
+    if missing:
+        return ["missing %s" % ", ".join(missing)]
+    extra = set(entry) - allowed - {"_file"}
+    if extra:
+        problems.append("unknown fields %s" % ", ".join(sorted(extra)))
+    wrong = [k for k in (key, "requirement", "observed", "why", "match") if k in entry and not isinstance(entry[k], str)]
+    if wrong:
+        problems.append("%s must be a string" % ", ".join(wrong))
+    errors = []
+    if "match" in entry and isinstance(entry["match"], str):
+        _check_match("", entry, errors)
+    _check_wait("", entry, errors)
+    problems += [e[2:] for e in errors]
+    if area:
+        if not isinstance(entry.get("run", True), bool):
+            problems.append("run must be true (each test runs and must fail) or false (none runs)")
+        excepted = entry.get("except", [])
+        if not isinstance(excepted, list) or not all(isinstance(e, str) for e in excepted):
+            problems.append("except must be a list of test ids")
+    return problems
+
+
+def validate_expectations(path):
+    """Both lists of read_expectations(), after checking every entry on its
+    own; the first bad entry raises ExpectationsError naming its file and number."""
+    expects, areas = read_expectations(path)
+    for kind, entries in (("expect", expects), ("area", areas)):
+        counts = {}
+        for entry in entries:
+            name = entry["_file"]
+            counts[name] = counts.get(name, 0) + 1
+            problems = entry_problems(entry, area=(kind == "area"))
+            if problems:
+                raise ExpectationsError("%s: [[%s]] entry %d: %s (format: harness/README.md)"
+                                        % (name, kind, counts[name], "; ".join(problems)))
+    return expects, areas
+
+
+MATCH_LIMIT_S = 2.0
+
+
+def search_bounded(pattern, text, limit=MATCH_LIMIT_S):
+    """re.search(pattern, text) in a child process that gets `limit` seconds:
+    True or False, or None when the pattern took longer (catastrophic
+    backtracking in an expectation's `match` must not hang the run)."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:    # the child: answer one byte, never return into the caller
+        try:
+            os.close(rd)
+            os.write(wr, b"1" if re.search(pattern, text) else b"0")
+        finally:
+            os._exit(0)
+    os.close(wr)
+    try:
+        ready, _, _ = select.select([rd], [], [], limit)
+        answer = os.read(rd, 1) if ready else b""
+    finally:
+        os.close(rd)
+        if not answer:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return {b"1": True, b"0": False}.get(answer)
 
 
 def in_area(nodeid, tests):
@@ -286,12 +380,13 @@ def area_functions(area, tests):
     return [t for t in sorted(tests) if in_area(t, area["tests"]) and t not in excepted]
 
 
-def load_expectations(path, tests=None):
+def load_expectations(path, tests=None, strict=False):
     """Every expectation of a file or directory, one per test: the [[expect]] entries as they
     are, then each [[area]] expanded to an entry per test function it covers (with the keys
     `area`, `run` and `except` added) unless an [[expect]] entry names that function.
-    `tests`: {nodeid: ...} of the suite (default: scanned from conformance/)."""
-    expects, areas = read_expectations(path)
+    `tests`: {nodeid: ...} of the suite (default: scanned from conformance/).
+    strict: every entry is checked first (validate_expectations())."""
+    expects, areas = validate_expectations(path) if strict else read_expectations(path)
     if not areas:
         return expects
     if tests is None:
@@ -332,20 +427,15 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
         rel = os.path.relpath(path, ROOT)
         try:
             entries, areas = read_expectations(path)
-        except Exception as exc:  # a malformed file is an error to report, not a crash
+        except ExpectationsError as exc:  # a malformed file is an error to report, not a crash
             errors.append("%s: cannot read: %s" % (rel, exc))
             continue
         for n, entry in enumerate(entries, 1):
             where = "%s: entry %d" % (rel, n)
-            missing = [k for k in ("test", "requirement", "observed", "why") if not entry.get(k)]
-            if missing:
-                errors.append("%s: missing %s" % (where, ", ".join(missing)))
+            problems = entry_problems(entry)
+            errors += ["%s: %s" % (where, p) for p in problems]
+            if problems:
                 continue
-            extra = set(entry) - EXPECT_FIELDS
-            if extra:
-                errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
-            _check_match(where, entry, errors)
-            _check_wait(where, entry, errors)
             test = entry["test"].split("[", 1)[0]
             if test not in tests:
                 errors.append("%s: no test %s" % (where, entry["test"]))
@@ -359,22 +449,13 @@ def check_expectations(spec, tests, exp_dir=EXPECTATIONS_DIR):
 
 
 def _check_area(where, area, spec, tests):
-    errors = []
-    missing = [k for k in ("tests", "requirement", "observed", "why") if not area.get(k)]
-    if missing:
-        return ["%s: missing %s" % (where, ", ".join(missing))]
-    extra = set(area) - AREA_FIELDS
-    if extra:
-        errors.append("%s: unknown fields %s" % (where, ", ".join(sorted(extra))))
-    if not isinstance(area.get("run", True), bool):
-        errors.append("%s: run must be true (each test runs and must fail) or false (none runs)" % where)
+    problems = entry_problems(area, area=True)
+    errors = ["%s: %s" % (where, p) for p in problems]
+    if problems:
+        return errors
     if area.get("run", True) is False and "match" in area:
         errors.append("%s: match needs run = true (tests that are not run cannot match)" % where)
-    _check_match(where, area, errors)
-    _check_wait(where, area, errors)
     excepted = area.get("except", [])
-    if not isinstance(excepted, list) or not all(isinstance(e, str) for e in excepted):
-        return errors + ["%s: except must be a list of test ids" % where]
     inside = [t for t in tests if in_area(t, area["tests"])]
     if not inside:
         errors.append("%s: no test in %s (a folder ending in /, a test file or a test function)"
