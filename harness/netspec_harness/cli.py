@@ -258,7 +258,7 @@ def cmd_run(args):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.join(ROOT, "harness") + os.pathsep + env.get("PYTHONPATH", "")
     for n in range(1, args.repeat + 1):
-        code = run_child(cmd, cwd=ROOT, env=env)
+        code = run_child_checked(cmd, cwd=ROOT, env=env)
         if args.repeat > 1:
             print("netspec: run %d of %d: %s" % (n, args.repeat, "clean" if code == 0 else "UNEXPECTED OUTCOMES"),
                   flush=True)
@@ -339,6 +339,26 @@ def run_child(cmd, **kwargs):
             signal.signal(sig, handler)
     if forwarded:
         raise UsageError("interrupted by signal %d; the run was stopped and its shims ended" % forwarded[0])
+    return code
+
+
+def run_child_checked(cmd, **kwargs):
+    """run_child() of a pytest run that writes --netspec-status: a run that
+    did not say it completed (no status, or a broken one) gives exit status 3
+    whatever pytest returned, with the reason printed."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="netspec-status") as tmp:
+        path = os.path.join(tmp, "status.json")
+        code = run_child(cmd + ["--netspec-status", path], **kwargs)
+        if code in (0, 1):
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    status = json.load(fh)
+            except (OSError, ValueError):
+                status = {"complete": False, "broken": "the run ended without saying it completed"}
+            if not status.get("complete"):
+                print("netspec: %s" % status.get("broken"), file=sys.stderr)
+                return 3
     return code
 
 

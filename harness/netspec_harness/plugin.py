@@ -21,6 +21,7 @@ test starts a fresh one. A shim that exits non-zero at the end of a test
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -51,6 +52,8 @@ def pytest_addoption(parser):
     g.addoption("--req", action="append", default=[],
                 help="run only tests citing a requirement id starting with this prefix")
     g.addoption("--netspec-json", default=None, help="write machine-readable results here")
+    g.addoption("--netspec-status", default=None,
+                help="write {complete, broken} here at the end (harness/netspec reads it: no file, no verdict)")
     g.addoption("--rerun-prefix", default=None,
                 help="how the summary spells the command that re-runs one test")
 
@@ -157,16 +160,15 @@ def pytest_sessionstart(session):
 def pytest_collection_modifyitems(session, config, items):
     state = config._netspec
     suite = [i for i in items if _in_suite(i)]
-    if not suite:
-        return
-    spec = specmod.load()
+    spec = specmod.load() if suite else None
     problems = []
-    for item in suite:
-        ids = [rid for m in item.iter_markers("req") for rid in m.args]
-        if not ids:
-            problems.append("%s cites no requirement; add @req(\"ID\")" % item.nodeid)
-        problems += ["%s cites unknown requirement %s" % (item.nodeid, r) for r in ids if r not in spec.by_id]
-        item.user_properties.append(("netspec_requirements", ids))
+    for item in items:           # expectations apply to any test (the harness's own fixtures too)
+        if item in suite:
+            ids = [rid for m in item.iter_markers("req") for rid in m.args]
+            if not ids:
+                problems.append("%s cites no requirement; add @req(\"ID\")" % item.nodeid)
+            problems += ["%s cites unknown requirement %s" % (item.nodeid, r) for r in ids if r not in spec.by_id]
+            item.user_properties.append(("netspec_requirements", ids))
         entry = state.expectations.get(item.nodeid) or state.expectations.get(item.nodeid.split("[")[0])
         if entry and item.nodeid in entry.get("except", ()):
             entry = None                  # a case that its [[area]] leaves out: runs as usual
@@ -230,6 +232,9 @@ def impl(request):
     if status != 0:
         pytest.fail("the shim exited with status %s at the end of the test "
                     "(a sanitizer report or an uncaught error)%s" % (status, tail), pytrace=False)
+    if shim.left_behind:
+        pytest.fail("the shim left %d process%s of its group running after it exited (all killed)%s"
+                    % (shim.left_behind, "" if shim.left_behind == 1 else "es", tail), pytrace=False)
 
 
 def _expected_wait(item):
@@ -355,10 +360,15 @@ def _skip_reason(report):
     return str(report.longrepr)
 
 
-def _failure_text(report):
+def _failure_text(report, limit=4000):
+    """The failure's message for the results: its start (the reason) and its
+    end (the stderr tail), at most `limit` characters."""
     crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
     text = crash or report.longreprtext
-    return printable(text[-4000:])
+    if len(text) > limit:
+        text = "%s\n... (%d characters left out) ...\n%s" % (text[:limit // 2], len(text) - limit,
+                                                             text[-limit // 2:])
+    return printable(text)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -421,14 +431,23 @@ def _close_records(state, exitstatus):
     return broken
 
 
+@pytest.hookimpl(hookwrapper=True)
 def pytest_sessionfinish(session, exitstatus):
+    """After every other sessionfinish (the last teardowns run there when a
+    run is cut short), even if one of them raised: the results are written."""
+    outcome = yield
     config = session.config
     state = config._netspec
     if _is_worker(config):
         return
-    broken = _close_records(state, exitstatus)
+    if outcome.excinfo is not None and state.broken is None:
+        state.broken = "the harness crashed at the end of the run: %s" % printable(outcome.excinfo[1])[:500]
+    broken = _close_records(state, session.exitstatus)
     if broken:
         session.exitstatus = 3     # harness/netspec reports exit 2: the run could not be completed
+    status_path = config.getoption("netspec_status")
+    if status_path:
+        write_json_atomic(status_path, {"complete": broken is None, "broken": broken})
     path = config.getoption("netspec_json")
     if not path:
         return
@@ -441,7 +460,8 @@ def pytest_sessionfinish(session, exitstatus):
     impl["label"] = state.name
     doc = {"impl": impl, "results": list(state.results.values()), "summary": counts,
            "wall_s": round(time.monotonic() - state.t0, 3),
-           "run": {"complete": broken is None, "broken": broken}}
+           "run": {"complete": broken is None, "broken": broken,
+                   "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}
     write_json_atomic(path, doc)
 
 

@@ -44,6 +44,7 @@ MAX_MESSAGES = 1000000         # messages one shim may send
 MAX_OUTPUT = 512 << 20         # bytes one shim may send on standard output
 MAX_DEPTH = 32                 # nesting of arrays and objects in one message
 STDERR_KEEP = 64 << 10         # the tail of standard error kept (the rest is read and dropped)
+STDERR_LINE = 200              # characters of one stderr line shown in a failure
 TIMELINE_KEEP = 2000           # timeline entries kept in the results: the first and last half
 EXIT_WAIT_S = 2.0              # after closing its output, the time the shim has to exit
 
@@ -241,6 +242,7 @@ class Shim:
         self._err_dropped = 0
         self._pidfd = None
         self._killed = False
+        self.left_behind = 0     # processes of its group still running when the shim had exited (close())
         try:
             self.proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -269,13 +271,15 @@ class Shim:
             raise
 
     # ---------------------------------------------------------------- output
-    def stderr_tail(self, lines=30):
+    def stderr_tail(self, lines=30, width=STDERR_LINE):
         """The last `lines` lines of the shim's standard error read so far (what
-        is waiting in the pipe is read first), with control characters shown
-        as escapes so that nothing the shim wrote acts on a terminal."""
+        is waiting in the pipe is read first), each cut to `width` characters,
+        with control characters shown as escapes so that nothing the shim
+        wrote acts on a terminal."""
         self._drain_stderr()
         text = self._err.decode("utf-8", "replace")
-        tail = printable("\n".join(text.splitlines()[-lines:]))
+        tail = printable("\n".join(line if len(line) <= width else "%s... (%d characters)" % (line[:width], len(line))
+                                   for line in text.splitlines()[-lines:]))
         if self._err_dropped and tail:
             tail = "[%d earlier bytes of stderr not kept]\n%s" % (self._err_dropped, tail)
         return tail
@@ -771,6 +775,7 @@ class Shim:
                 pass
             self.wait_exit(grace * timeout_scale(), drop_output=True)
         status = self.exit_status()
+        self.left_behind = self._count_left_behind() if status is not None else 0
         self.kill()                      # the group: children the shim left behind
         self._drain_stderr_to_end()
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -779,6 +784,26 @@ class Shim:
             except OSError:
                 pass
         return status if status is not None else self.proc.returncode
+
+    def _count_left_behind(self):
+        """How many processes of the shim's process group are still running
+        now that the shim itself has exited (children it forked and left)."""
+        pgid = self.proc.pid
+        self.proc.wait()            # reaped, the shim no longer counts; its group id stays
+        try:                        # reserved while any member lives, so this asks about them
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return 0
+        count = 0
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) != pgid:
+                try:
+                    with open("/proc/%s/stat" % name, "rb") as fh:
+                        fields = fh.read().rsplit(b")", 1)[1].split()
+                except OSError:
+                    continue
+                count += int(fields[2]) == pgid and fields[0] not in (b"Z", b"X")
+        return count
 
     def _drain_stderr_to_end(self, limit=1.0):
         """After kill(): the rest of standard error (a sanitizer report), until
