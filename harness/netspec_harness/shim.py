@@ -767,8 +767,10 @@ class Shim:
     def close(self, grace=2.0):
         """Ends the process: closes its input and gives it `grace` seconds to
         exit (reading its output meanwhile), then kills what is left of its
-        process group. Returns its exit status (negative: killed by a signal)."""
-        if self.exit_status() is None:
+        process group; one already found broken (a missed deadline, a protocol
+        error) is killed at once. Returns its exit status (negative: killed by
+        a signal)."""
+        if self.exit_status() is None and not self._dead:
             try:
                 self.proc.stdin.close()
             except OSError:
