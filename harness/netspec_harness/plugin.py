@@ -19,6 +19,7 @@ test starts a fresh one. A shim that exits non-zero at the end of a test
 (e.g. a sanitizer report) fails that test too.
 """
 import json
+import math
 import os
 import re
 import resource
@@ -465,14 +466,29 @@ def pytest_sessionfinish(session, exitstatus):
     write_json_atomic(path, doc)
 
 
+def _finite(value):
+    """A copy of a JSON value with NaN and the infinities as {"$number": ...}."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$number": "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")}
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def write_json_atomic(path, doc):
     """Writes strict JSON (no NaN or Infinity) to a temporary file beside
     `path`, then renames it over `path`: a reader sees the old file or the
     whole new one, never a truncated one."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
+        try:
+            text = json.dumps(doc, indent=1, allow_nan=False)
+        except ValueError:        # a non-finite number got in: written as the protocol spells it
+            text = json.dumps(_finite(doc), indent=1, allow_nan=False)
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, allow_nan=False)
+            fh.write(text)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
