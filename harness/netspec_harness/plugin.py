@@ -38,6 +38,7 @@ from .shim import Shim, ShimError, kill_all_on_signals, printable
 
 CONFORMANCE = os.path.join(impls.ROOT, "conformance") + os.sep
 OUTCOMES = ("passed", "failed", "skipped", "xfailed", "xpassed")
+SAYS = {"failed": " (unexpected)", "xfailed": " (expected differences)", "xpassed": " (unexpected passes)"}
 
 
 def pytest_addoption(parser):
@@ -57,6 +58,8 @@ def pytest_addoption(parser):
                 help="write {complete, broken} here at the end (harness/netspec reads it: no file, no verdict)")
     g.addoption("--rerun-prefix", default=None,
                 help="how the summary spells the command that re-runs one test")
+    g.addoption("--netspec-label", default=None,
+                help="the implementation's name in the results (default: --impl, or custom)")
 
 
 class State:
@@ -87,7 +90,14 @@ class State:
 
     @property
     def name(self):
-        return self.impl or "custom"
+        return self.config.getoption("netspec_label") or self.impl or "custom"
+
+    def expectation_files(self):
+        """The expectation files applied, relative to the checkout when inside it."""
+        if not self.expectations_path:
+            return []
+        return [os.path.relpath(f, impls.ROOT) if os.path.abspath(f).startswith(impls.ROOT + os.sep)
+                else os.path.abspath(f) for f in specmod.expectation_files(self.expectations_path)]
 
     def argv(self):
         if self.argv_cache is None:
@@ -117,12 +127,13 @@ class State:
                     shim.dispose()
         return self.hello
 
+    def rerun_prefix(self):
+        """The command that re-runs one test of this run, without the test id."""
+        return self.config.getoption("rerun_prefix") or "harness/netspec run " + (
+            "--shim %s" % shlex.quote(self.shim_cmd) if self.shim_cmd else "--impl %s" % self.impl)
+
     def rerun(self, nodeid):
-        prefix = self.config.getoption("rerun_prefix")
-        if not prefix:
-            prefix = "harness/netspec run " + (
-                "--shim %s" % shlex.quote(self.shim_cmd) if self.shim_cmd else "--impl %s" % self.name)
-        return "%s %s" % (prefix, shlex.quote(nodeid))
+        return "%s %s" % (self.rerun_prefix(), shlex.quote(nodeid))
 
 
 def _is_worker(config):
@@ -365,7 +376,7 @@ def _failure_text(report, limit=4000):
     """The failure's message for the results: its start (the reason) and its
     end (the stderr tail), at most `limit` characters."""
     crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
-    text = crash or report.longreprtext
+    text = re.sub(r"^\[gw\d+\] linux -- Python \S+ \S+\n", "", crash or report.longreprtext)
     if len(text) > limit:
         text = "%s\n... (%d characters left out) ...\n%s" % (text[:limit // 2], len(text) - limit,
                                                              text[-limit // 2:])
@@ -398,14 +409,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             tr.write_line("  %d test%s: %s" % (len(tests), "" if len(tests) == 1 else "s", reason))
     bad = [r for r in state.results.values() if r["outcome"] in ("failed", "xpassed")]
     if bad:
-        tr.write_line("re-run each unexpected outcome alone with:")
+        tr.write_line("unexpected outcomes, the requirements each breaks, and the command that re-runs it alone:")
         for r in bad:
-            note = "  (unexpected pass: remove its expectation)" if r["outcome"] == "xpassed" else ""
-            tr.write_line("  " + state.rerun(r["test"]) + note)
+            what = "unexpected pass: remove its expectation" if r["outcome"] == "xpassed" else "failed"
+            first = re.sub(r"^\S+:\d+: ", "", (r["message"].strip().splitlines() or [""])[0])
+            tr.write_line("  %s [%s] %s" % (what.upper() if what == "failed" else what,
+                                           ", ".join(r["requirements"]) or "no requirement", first[:240]))
+            tr.write_line("    " + state.rerun(r["test"]))
     counts = {o: 0 for o in OUTCOMES}
     for r in state.results.values():
         counts[r["outcome"]] += 1
-    tr.write_line("netspec summary: " + ", ".join("%d %s" % (counts[o], o) for o in OUTCOMES))
+    tr.write_line("netspec summary: " + ", ".join("%d %s%s" % (counts[o], o, SAYS.get(o, "")) for o in OUTCOMES))
 
 
 def pytest_internalerror(excrepr, excinfo):
@@ -459,7 +473,9 @@ def pytest_sessionfinish(session, exitstatus):
     impl["capabilities"] = (state.hello or {}).get("capabilities", [])
     impl["protocol"] = (state.hello or {}).get("protocol")
     impl["label"] = state.name
-    doc = {"impl": impl, "results": list(state.results.values()), "summary": counts,
+    doc = {"impl": impl, "shim": state.argv() if (state.impl or state.shim_cmd) else None,
+           "expectations": state.expectation_files(), "rerun": state.rerun_prefix(),
+           "results": list(state.results.values()), "summary": counts,
            "wall_s": round(time.monotonic() - state.t0, 3),
            "run": {"complete": broken is None, "broken": broken,
                    "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}

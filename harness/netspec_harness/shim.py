@@ -79,6 +79,14 @@ class ShimProtocolError(ShimError):
     pass
 
 
+class ShimWaitHopeless(ShimTimeout):
+    """A wait ended before its deadline: what it waited for can no longer come."""
+
+
+# Events that an 'error' of the same handle rules out (the operation failed).
+FAILED_BY_ERROR = ("listening", "connect", "ready")
+
+
 class ShimBadRequest(ShimError):
     """The shim answered `bad_request` to a request the harness made."""
 
@@ -233,6 +241,7 @@ class Shim:
         self._handles = {}
         self._dead = None        # reason once the process is unusable
         self.last_response_seq = 0  # seq of the latest response: orders events against returns
+        self._asked = {}         # handle id -> seq of the response to the latest request on it
         self.wait_cap = None     # seconds: no wait for an event lasts longer (an expectation's `wait`)
         self._pending = []       # chunks of the line being read (no newline yet)
         self._pending_len = 0
@@ -505,6 +514,8 @@ class Shim:
         ShimBadRequest, an unknown status is a protocol error."""
         msg = self._responses.pop(req["id"])
         self.last_response_seq = msg.seq
+        if isinstance(req.get("target"), str):
+            self._asked[req["target"]] = msg.seq
         status = msg.data.get("status")
         if status == "bad_request":
             raise ShimBadRequest("%s: the shim answered bad_request %s: %s" % (
@@ -637,20 +648,47 @@ class Shim:
             limit = min(limit, self.wait_cap)
         return limit * timeout_scale()
 
-    def wait_message(self, pred, timeout, what):
+    def wait_message(self, pred, timeout, what, target=None, hopeless=None):
+        """The next message matching pred not returned by an earlier wait.
+        With `target`, a failure says what that handle emitted instead; with
+        `hopeless(message)` (a reason or None), the wait ends as soon as a
+        message shows that what it waits for can no longer come."""
         limit = self._wait_limit(timeout)
-        deadline = time.monotonic() + limit
+        started = time.monotonic()
+        deadline = started + limit
         pos = 0
         expired = False
+        why = None
         while True:
             msgs, pos = self._messages_from(pos)
             for m in msgs:
                 if m.seq not in self._consumed and pred(m):
                     self._consumed.add(m.seq)
                     return Event(self, m)
-            if expired:
-                raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
+                if hopeless and why is None:
+                    why = hopeless(m)
+            if expired or why:
+                text = "no %s within %.1f s; seen: %s" % (what, limit, self.summary())
+                if target is not None:
+                    text += self._instead(target)
+                if why:
+                    raise ShimWaitHopeless("%s; gave up after %.2f s: %s" % (
+                        text, time.monotonic() - started, printable(why)))
+                raise ShimTimeout(text)
             expired = not self._read_some(deadline) or time.monotonic() > deadline
+
+    def _instead(self, target, count=4):
+        """'; instead on hN: ...': the last events of `target` since the latest
+        request on it, errors with their code and message ('' if none)."""
+        since = self._asked.get(target, 0)
+        parts = []
+        for m in self.log_messages():
+            if m.type == "event" and m.target == target and m.seq > since:
+                parts.append("'%s'%s" % (m.name, _error_text(m) if m.name == "error" else ""))
+        if not parts:
+            return ""
+        more = "%d earlier, ... " % (len(parts) - count) if len(parts) > count else ""
+        return printable("; instead on %s: %s%s" % (target, more, ", ".join(parts[-count:])))
 
     def wait_until(self, predicate, timeout, what):
         """Reads messages until predicate() holds, or fails at the deadline."""
@@ -661,9 +699,23 @@ class Shim:
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
 
     def wait_event(self, target, event, timeout=None):
+        """The next '`event`' of handle `target`. The wait ends early, with
+        ShimWaitHopeless, when the handle emits what rules the event out for
+        good with no request on it since: 'close' (a closed handle emits
+        nothing more; but Node 8 still emits 'listening' after a close()
+        that came during the host lookup of listen()), or 'error' while
+        waiting for 'listening' or 'connect' (the operation failed)."""
+        def hopeless(m):
+            if m.type != "event" or m.target != target or m.seq <= self._asked.get(target, 0):
+                return None
+            if m.name == "close" and event not in ("close", "listening"):
+                return "'close' came, and nothing was asked of %s since" % target
+            if m.name == "error" and event in FAILED_BY_ERROR:
+                return "'error' came, and nothing was asked of %s since" % target
+            return None
         return self.wait_message(
             lambda m: m.type == "event" and m.target == target and m.name == event,
-            timeout, "'%s' event on %s" % (event, target))
+            timeout, "'%s' event on %s" % (event, target), target=target, hopeless=hopeless)
 
     def poll(self):
         """Read whatever output is already there, without waiting."""
@@ -971,6 +1023,16 @@ def _shorten(value):
     return value
 
 
+def _error_text(message):
+    """ (CODE: message) of an 'error' event's first argument, as the shim sent it."""
+    args = message.data.get("args") or [None]
+    err = args[0].get("$error") if isinstance(args[0], dict) else None
+    if not isinstance(err, dict):
+        return ""
+    code, text = err.get("code"), str(err.get("message", ""))[:160]
+    return " (%s%s)" % ("%s: " % code if code else "", text)
+
+
 def _describe(req):
     if req.get("op") == "call":
         return "call %s.%s(%s)" % (req.get("target"), req.get("method"),
@@ -979,4 +1041,4 @@ def _describe(req):
 
 
 __all__ = ["Shim", "Handle", "Callback", "Event", "Threw", "ShimError", "ShimCrashed",
-           "ShimTimeout", "ShimProtocolError", "ShimBadRequest", "NetError", "UNDEFINED"]
+           "ShimTimeout", "ShimWaitHopeless", "ShimProtocolError", "ShimBadRequest", "NetError", "UNDEFINED"]

@@ -94,7 +94,7 @@ def test_selection_and_the_exchange_of_a_failed_check():
 
 
 @pytest.mark.parametrize("args, says", [
-    ([], "say which shim to check: --impl NAME"),
+    ([], "say what to test: --impl NAME"),
     (["--shim", "/nonexistent/shim"], "does not exist"),
     (["--impl", "nosuch"], "unknown implementation 'nosuch'"),
 ])

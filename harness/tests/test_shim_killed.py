@@ -53,10 +53,12 @@ def test_a_shim_killed_mid_test_costs_that_test_only(name, tmp_path):
     assert "exited (status -9)" in message, "the failure says the shim died of SIGKILL: " + message
     assert "tail of the shim's stderr" in message and MARK in message, \
         "the failure shows the tail of the shim's stderr: " + message
-    assert "netspec summary: 2 passed, 1 failed, 0 skipped, 0 xfailed, 0 xpassed" in proc.stdout, proc.stdout
+    assert ("netspec summary: 2 passed, 1 failed (unexpected), 0 skipped, 0 xfailed (expected differences), "
+            "0 xpassed (unexpected passes)") in proc.stdout, proc.stdout
     lines = proc.stdout.splitlines()
-    start = lines.index("re-run each unexpected outcome alone with:") + 1
-    rerun = [line.strip() for line in lines[start:] if line.startswith("  harness/netspec run")]
+    start = lines.index("unexpected outcomes, the requirements each breaks, and the command that re-runs it alone:")
+    assert lines[start + 1].startswith("  FAILED [no requirement] ShimCrashed: custom: the shim exited (status -9)")
+    rerun = [line.strip() for line in lines[start:] if line.startswith("    harness/netspec run")]
     assert len(rerun) == 1 and rerun[0].startswith("harness/netspec run --shim ") \
         and rerun[0].endswith("test_killed.py::test_killed"), \
         "the summary gives the one command that re-runs the killed test:\n" + proc.stdout
