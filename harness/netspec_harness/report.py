@@ -28,6 +28,7 @@ import base64
 import datetime
 import html
 import json
+import math
 import re
 
 from .render import prose_html
@@ -43,6 +44,7 @@ TEXT_LIMIT = 240        # characters of one timeline row
 ROWS_HEAD, ROWS_TAIL = 300, 100
 VALUE_LIMIT = 60        # characters of one string value inside a row
 BYTES_PREVIEW = 24      # bytes of a buffer shown inside a row
+MESSAGE_LIMIT = 20000   # characters of a test's message (a failure's text is at most 4000 per phase)
 
 
 # --------------------------------------------------------------- the model
@@ -81,7 +83,8 @@ class Matrix:
         cites = {rid: [t for t in ts if t in ran or t not in bases] for rid, ts in traced.items()}
         for res in self.results:
             for test, rec in res.items():
-                for rid in rec.get("requirements", []):
+                rids = rec.get("requirements")
+                for rid in (rids if isinstance(rids, list) else []):
                     lst = cites.setdefault(rid, [])
                     if test not in lst:
                         lst.append(test)
@@ -124,6 +127,30 @@ class Matrix:
 
 
 # ------------------------------------------------------- timeline rendering
+# Results files are input from elsewhere (matrix.load_doc checks them): whatever
+# they hold, the page gets finite numbers and text, and the page's script
+# escapes every text it puts into HTML.
+def _finite(value, default=0.0):
+    """A finite number of the input, else default (a string, NaN, a bool, an int beyond a double)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    try:
+        return value if math.isfinite(value) else default
+    except OverflowError:
+        return default
+
+
+def _text(value, default="?"):
+    return value if isinstance(value, str) else default
+
+
+def _seq(value):
+    """The seq of a message as the page shows it: an integer, or the shim's odd value as short text."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 53:
+        return value
+    return _short(fmt_value(value), 20) if value else 0
+
+
 def _short(text, limit=VALUE_LIMIT):
     return text if len(text) <= limit else text[:limit] + "...(%d chars)" % len(text)
 
@@ -140,6 +167,8 @@ def _bytes_text(b64):
 def fmt_value(v, depth=0):
     """A protocol value (PROTOCOL.md section 5) as short JS-like text."""
     if isinstance(v, dict):
+        if depth > 6:                          # tagged values nest too ($error in $error ...)
+            return "{...}"
         if "$bytes" in v:
             return _bytes_text(v["$bytes"])
         if "$handle" in v:
@@ -159,7 +188,8 @@ def fmt_value(v, depth=0):
                 if key in e:
                     parts.append("%s=%s" % (key, fmt_value(e[key], depth + 1)))
             if "message" in e:
-                parts.append(json.dumps(_short(str(e["message"]), 80)))
+                msg = e["message"]
+                parts.append(json.dumps(_short(msg if isinstance(msg, str) else fmt_value(msg, depth + 1), 80)))
             return "{%s}" % " ".join(parts)
         if depth > 2:
             return "{...}"
@@ -229,7 +259,12 @@ def compact_timeline(timeline):
     rows = []
     pending = None                         # (row, request id) of the last request
     for entry in timeline or []:
-        kind, t, data = entry.get("kind"), round(float(entry.get("t", 0)) * 1000, 3), entry.get("data")
+        if not isinstance(entry, dict):
+            entry = {"kind": "entry", "data": entry}
+        kind, t, data = entry.get("kind"), entry.get("t"), entry.get("data")
+        if type(t) is not float or not -1e300 < t < 1e300:       # NaN fails this too
+            t = _finite(t)
+        t = round(t * 1000, 3)
         if kind == "send":
             row = [t, "q", 0, fmt_request(data)]
             rows.append(row)
@@ -240,7 +275,7 @@ def compact_timeline(timeline):
             continue
         if kind == "recv" and isinstance(data, dict):
             typ = data.get("type")
-            seq = data.get("seq") or 0
+            seq = _seq(data.get("seq"))
             if typ == "hello":
                 pending = None
                 continue               # the implementation's hello is in the report's header
@@ -263,7 +298,7 @@ def compact_timeline(timeline):
             rows.append([t, "p", 0, "%s %s %s" % (data.get("sock", "peer"), data.get("act", ""),
                                                   data.get("detail", ""))])
         elif kind == "note":
-            rows.append([t, "n", 0, str(data)])
+            rows.append([t, "n", 0, data if isinstance(data, str) else fmt_value(data)])
         else:
             rows.append([t, "g", 0, "%s: %s" % (kind, json.dumps(data)[:TEXT_LIMIT])])
         pending = None
@@ -283,8 +318,12 @@ def _plain(text):
 
 
 def _json_script(obj):
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # allow_nan=False: a NaN in the page's data would stop JSON.parse, and the page with it
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    # Nothing in a <script> block may close it ("</") or open an HTML comment ("<!--"), in which
+    # "<script" would change how the block ends. Both replacements stay JSON: "\/" and "\u003c"
+    # are JSON escapes, while "<\!--" is none and made JSON.parse refuse the whole page's data.
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
 CSS = """
@@ -364,12 +403,15 @@ var CLS = {F:"F",U:"U",E:"E",S:"S",P:"P",".":"N","-":"X"};
 var WORD = {failed:"failed",xpassed:"unexpected pass",xfailed:"expected difference",skipped:"skipped",passed:"passed"};
 var panel = document.getElementById("panel"), body = document.getElementById("panel-body");
 var current = null;
-function esc(s){ return String(s).replace(/[&<>"]/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c];}); }
+// Every text from the results files goes into HTML through esc(); lookups by a
+// name from them go through own(), so "constructor" or "__proto__" find nothing.
+function esc(s){ return String(s).replace(/[&<>"']/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c];}); }
+function own(o, k){ return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined; }
 function q(s){ return "'" + String(s).replace(/'/g,"'\\''") + "'"; }
 function rerun(col, test){
   var lab = D.impls[col].label;
   if(lab === "custom") return "harness/netspec run --shim '<your shim>' " + q(test);
-  return "harness/netspec run --impl " + lab + " " + q(test);
+  return "harness/netspec run --impl " + (/^[A-Za-z0-9._+-]+$/.test(lab) ? lab : q(lab)) + " " + q(test);
 }
 function cellOf(rid, col){
   var tr = document.getElementById(rid);
@@ -378,16 +420,16 @@ function cellOf(rid, col){
 function timelineHTML(rows){
   var h = ['<table class="tl"><thead><tr><th>ms</th><th>seq</th><th>test \u2192 implementation / the implementation emits</th><th>the real peer</th></tr></thead><tbody>'];
   for(var i=0;i<rows.length;i++){
-    var r = rows[i], t = r[0].toFixed(3), s = r[2] ? r[2] : "";
+    var r = rows[i], t = esc(Number(r[0]).toFixed(3)), s = r[2] ? esc(r[2]) : "", k = esc(r[1]);
     if(r[1] === "n"){ h.push('<tr class="n"><td class="t">'+t+'</td><td class="s"></td><td class="note" colspan="2">'+esc(r[3])+'</td></tr>'); }
     else if(r[1] === "p"){ h.push('<tr class="p"><td class="t">'+t+'</td><td class="s"></td><td class="i"></td><td class="p">'+esc(r[3])+'</td></tr>'); }
-    else { var pre = r[1]==="q" ? "\u2192 " : (r[1]==="r" ? "\u2190 " : ""); h.push('<tr class="'+r[1]+'"><td class="t">'+t+'</td><td class="s">'+s+'</td><td class="i">'+pre+esc(r[3])+'</td><td class="p"></td></tr>'); }
+    else { var pre = r[1]==="q" ? "\u2192 " : (r[1]==="r" ? "\u2190 " : ""); h.push('<tr class="'+k+'"><td class="t">'+t+'</td><td class="s">'+s+'</td><td class="i">'+pre+esc(r[3])+'</td><td class="p"></td></tr>'); }
   }
   h.push("</tbody></table>");
   return h.join("");
 }
 function open(rid, col, focusTest){
-  var req = D.reqs[rid]; if(!req) return false;
+  var req = own(D.reqs, rid); if(!req) return false;
   if(col < 0 || col >= D.impls.length) col = 0;
   if(current){ var old = cellOf(current[0], current[1]); if(old) old.classList.remove("open"); }
   current = [rid, col];
@@ -398,7 +440,7 @@ function open(rid, col, focusTest){
   h.push('<div class="tabs">');
   for(var i=0;i<D.impls.length;i++){
     var c = cellOf(rid, i), letter = c ? c.textContent : "";
-    h.push('<button data-col="'+i+'" class="'+(i===col?"cur":"")+'">'+esc(D.impls[i].label)+'<span class="k '+(CLS[letter]||"")+'">'+esc(letter)+'</span></button>');
+    h.push('<button data-col="'+i+'" class="'+(i===col?"cur":"")+'">'+esc(D.impls[i].label)+'<span class="k '+esc(own(CLS, letter)||"")+'">'+esc(letter)+'</span></button>');
   }
   h.push('</div>');
   h.push('<p class="meta">'+esc(req.s)+' \u00b7 '+esc(req.c)+' \u00b7 <span class="where">'+esc(req.w)+'</span></p>');
@@ -419,10 +461,10 @@ function open(rid, col, focusTest){
   var anyBad = order.some(function(ti){ return res[ti] && (res[ti][0] === "failed" || res[ti][0] === "xpassed"); });
   for(var j=0;j<order.length;j++){
     var ti = order[j], name = D.tests[ti], rec = res[ti];
-    var oc = rec ? rec[0] : null, letter = oc ? LET[oc] : ".";
+    var oc = rec ? rec[0] : null, letter = oc ? (own(LET, oc) || "?") : ".";
     var openTl = focusTest ? (name === focusTest) : (anyBad ? (oc === "failed" || oc === "xpassed") : j === 0);
-    h.push('<div class="test" data-test="'+esc(name)+'"><div><span class="k '+(oc?CLS[letter]:"N")+'">'+letter+' '+(oc?WORD[oc]:"not run")+'</span>');
-    h.push('<span class="name">'+esc(name)+'</span>'+(rec?' <span class="meta">'+rec[1].toFixed(3)+' s</span>':'')+'</div>');
+    h.push('<div class="test" data-test="'+esc(name)+'"><div><span class="k '+esc(oc?(own(CLS, letter)||""):"N")+'">'+esc(letter)+' '+esc(oc?(own(WORD, oc)||oc):"not run")+'</span>');
+    h.push('<span class="name">'+esc(name)+'</span>'+(rec?' <span class="meta">'+esc(Number(rec[1]).toFixed(3))+' s</span>':'')+'</div>');
     if(rec && rec[2]) h.push('<pre class="msg'+(oc==="xfailed"||oc==="skipped"?" xf":"")+'">'+esc(rec[2])+'</pre>');
     if(oc === "failed" || oc === "xpassed") h.push('<p class="meta">re-run it alone:</p>');
     if(rec || !imp.error) h.push('<code class="rerun">'+esc(rerun(col, name))+'</code>');
@@ -465,14 +507,14 @@ document.addEventListener("keydown", function(ev){ if(ev.key === "Escape") close
 function fromHash(){
   var h = decodeURIComponent(location.hash.slice(1)); if(!h) return;
   var i = h.lastIndexOf("/");
-  if(i > 0 && D.reqs[h.slice(0,i)]){
+  if(i > 0 && own(D.reqs, h.slice(0,i))){
     var lab = h.slice(i+1), col = 0;
     for(var c=0;c<D.impls.length;c++) if(D.impls[c].label === lab) col = c;
     open(h.slice(0,i), col);
     var tr = document.getElementById(h.slice(0,i)); if(tr) tr.scrollIntoView({block:"center"});
     return;
   }
-  if(D.reqs[h]){ var row = document.getElementById(h); if(row){ row.classList.add("hl"); row.scrollIntoView({block:"center"}); } return; }
+  if(own(D.reqs, h)){ var row = document.getElementById(h); if(row){ row.classList.add("hl"); row.scrollIntoView({block:"center"}); } return; }
   var ti = D.tests.indexOf(h);
   if(ti < 0){ for(var x=0;x<D.tests.length;x++){ if(D.tests[x].indexOf(h + "[") === 0){ ti = x; h = D.tests[x]; break; } } }
   if(ti >= 0){
@@ -512,12 +554,15 @@ def build_html(matrix, title="netspec conformance matrix", generated=None):
     for col, doc in enumerate(m.docs):
         imp = doc.get("impl", {})
         label = m.labels[col]
-        impls_json.append({"label": label, "name": imp.get("name", "?"), "version": imp.get("version", "?"),
-                           "wall_s": doc.get("wall_s"), "error": m.errors.get(label)})
+        impls_json.append({"label": label, "name": _text(imp.get("name")), "version": _text(imp.get("version")),
+                           "wall_s": _finite(doc.get("wall_s"), None), "error": m.errors.get(label)})
         res = {}
         for test, rec in m.results[col].items():
             ti = test_index[test]
-            res[ti] = [rec["outcome"], round(float(rec.get("duration_s") or 0), 3), rec.get("message") or ""]
+            msg = _text(rec.get("message"), "")
+            if len(msg) > MESSAGE_LIMIT:
+                msg = msg[:MESSAGE_LIMIT] + "...(%d chars)" % len(msg)
+            res[ti] = [rec["outcome"], round(_finite(rec.get("duration_s")), 3), msg]
             if rec.get("timeline"):
                 timelines["%d:%d" % (col, ti)] = compact_timeline(rec["timeline"])
         res_json.append(res)
@@ -597,7 +642,7 @@ def build_html(matrix, title="netspec conformance matrix", generated=None):
                 css = {"notrun": "N", "none": "X"}.get(o, letter)
                 tip = "%s: %s" % (m.labels[col], WORDS[o])
                 if o == "xfailed":
-                    obs = [observed_of(m.results[col][t]["message"]) for t in m.cites.get(rid, [])
+                    obs = [observed_of(_text(m.results[col][t].get("message"), "")) for t in m.cites.get(rid, [])
                            if t in m.results[col] and m.results[col][t]["outcome"] == "xfailed"]
                     tip += " (observed: %s)" % "; ".join(x for x in obs if x) if any(obs) else ""
                 tds.append("<td class='c %s' title='%s'>%s</td>" % (css, html.escape(tip), letter))

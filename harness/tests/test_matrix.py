@@ -307,3 +307,56 @@ def test_matrix_runs_two_implementations_and_reports_both_sides(tmp_path):
     assert any(r[1] == "e" and "emits 'end'" in r[3] for r in rows)
     seqs = [r[2] for r in rows if r[2]]
     assert seqs == sorted(seqs)
+
+
+# ------------------------------------------------- results files are input
+# Results files travel between machines and CI jobs: `matrix --from` checks
+# each against the format (harness/README.md, "The JSON results") and says in
+# one line per bad file what is wrong; the page escapes whatever it shows.
+RESULTS = os.path.join(ROOT, "fixtures", "results")
+
+
+def test_the_page_of_a_hostile_file_escapes_everything(tmp_path):
+    """xss.json is a valid results file full of markup; the page built from it
+    holds no markup outside its script blocks, and no block ends early.
+    (In a browser: test_report_browser.py.)"""
+    out = tmp_path / "xss.html"
+    p = netspec("matrix", "--from", os.path.join(RESULTS, "xss.json"), "--out", str(out),
+                "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS)
+    assert p.returncode == 1 and p.stderr == "", p.stderr     # valid: it only has a failure
+    text = out.read_text()
+    assert text.count("</script>") == 3          # the data, the timelines, the code: nothing ends a block early
+    outside = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
+    assert not re.search(r"<(img|svg)", outside, re.I), re.search(r".{80}<(img|svg).{80}", outside).group(0)
+    assert "&#x27;requirement id&#x27;]);" in outside          # the markup id is a row, escaped
+    data = embedded(text, "matrix-data")
+    rows = [r for tl in embedded(text, "matrix-timelines").values() for r in tl]
+    seqs = [r[2] for r in rows if isinstance(r[2], str)]
+    assert any(s.startswith('"<img src=x onerror') for s in seqs), seqs    # shown as text, cut short
+    assert all(isinstance(r[0], float) for r in rows)
+    assert data["impls"][0]["name"].startswith("<img src=x onerror")
+
+
+def test_a_page_built_past_the_check_still_has_only_finite_numbers():
+    """Not everything goes through load_doc (a doc built in code, a later
+    format): NaN or a string where a number belongs must not reach the page's
+    JSON, where one NaN stops JSON.parse and blanks the whole page."""
+    doc = load("alpha")
+    doc["wall_s"] = float("inf")
+    doc["impl"]["name"] = 123
+    doc["results"][0]["duration_s"] = "NaN"
+    doc["results"][1]["duration_s"] = float("nan")
+    doc["results"][0]["timeline"][1]["t"] = float("nan")
+    doc["results"][0]["timeline"][2]["t"] = "soon"
+    doc["results"][0]["timeline"].append(["not", "an", "entry"])
+    doc["results"][1]["requirements"] = "DEMO.A.1"
+    page = report.build_html(report.Matrix(specmod.load(FIXTURE_SPEC), {}, [doc]))
+
+    def refuse(token):
+        raise AssertionError("%s in the page's JSON" % token)
+    for name in ("matrix-data", "matrix-timelines"):
+        block = re.search(r"<script type='application/json' id='%s'>(.*?)</script>" % name, page, re.S).group(1)
+        json.loads(block.replace("<\\/", "</"), parse_constant=refuse)
+    data = embedded(page, "matrix-data")
+    assert data["impls"][0]["name"] == "?" and data["impls"][0]["wall_s"] is None
+    assert sorted(r[1] for r in data["res"][0].values())[:2] == [0.0, 0.0]

@@ -346,6 +346,124 @@ def test_the_spec_page_links_into_the_report(report, browser, tmp_path):
                       ".getAttribute('data-test')") == "fixtures/report/tests/demo/test_demo.py::test_c[x]"
 
 
+# ------------------------------------------------- a hostile results file
+# fixtures/results/xss.json is a valid results file (it passes matrix --from's
+# check) whose every text carries markup: <img src=x onerror=...>, </script>,
+# quote break-outs, <!--<script>, javascript:. Each payload, if it ever ran,
+# would add to window.__pwned and set document.title.
+RESULTS = os.path.join(ROOT, "fixtures", "results")
+TITLE = "netspec conformance matrix"
+IMG = ("<img src=x onerror=\"window.__pwned=(window.__pwned||[]).concat(['%s']);"
+       "document.title='pwned'\">")
+BAD_RID = "DEMO.%s.1" % (IMG % "requirement id")
+
+# What the markup would have made had it become elements or run, collected
+# after a barrier rather than a sleep: an image of the page's own that fails to
+# load like the payloads' src=x; when its error event runs, the error events of
+# the images made before it have run too.
+NOTHING_RAN = """
+var done = arguments[arguments.length - 1];
+var made = [];
+document.querySelectorAll("*").forEach(function(el){
+  if(/^(img|svg|iframe|object|embed|video|audio|math)$/i.test(el.tagName)) made.push(el.tagName);
+  Array.prototype.forEach.call(el.attributes, function(a){ if(/^on/i.test(a.name)) made.push(el.tagName + " " + a.name); });
+});
+var scripts = document.scripts.length;
+var barrier = new Image();
+barrier.onerror = function(){
+  done({made: made, scripts: scripts, pwned: window.__pwned || null, title: document.title}); };
+barrier.src = "no-such-image-" + Date.now();
+"""
+
+
+def wait_for_count(browser, css, n):
+    """Until the page has n elements matching css: checked now and on every change
+    of the DOM (a timeline is drawn by its details' toggle event, a task of its own)."""
+    return browser.s("POST", "/execute/async", {"args": [css, n], "script": """
+        var css = arguments[0], n = arguments[1], done = arguments[arguments.length - 1];
+        function count(){ return document.querySelectorAll(css).length; }
+        if(count() === n){ done(n); return; }
+        var seen = new MutationObserver(function(){ if(count() === n){ seen.disconnect(); done(n); } });
+        seen.observe(document.body, {childList: true, subtree: true, attributes: true});"""})
+
+
+def nothing_ran(browser):
+    return browser.s("POST", "/execute/async", {"script": NOTHING_RAN, "args": []})
+
+
+def build_report(files, out):
+    p = subprocess.run([NETSPEC, "matrix", "--from", *files, "--out", str(out),
+                        "--spec-dir", os.path.join(FIXTURES, "spec"), "--tests-dir", os.path.join(FIXTURES, "tests")],
+                       cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    return p
+
+
+@pytest.fixture(scope="module")
+def xss_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("xss") / "matrix.html"
+    p = build_report([os.path.join(FIXTURES, "alpha.json"), os.path.join(RESULTS, "xss.json")], out)
+    assert p.returncode == 1 and "netspec:" not in p.stdout, p.stdout    # valid; xss has a failure
+    return str(out)
+
+
+@needs_browser
+def test_a_hostile_results_file_shows_its_markup_as_text_and_runs_none(xss_report, browser):
+    browser.get("file://" + xss_report + "#DEMO.A.1/xss")
+    assert browser.js("return document.body.getAttribute('data-ready')") == "1"
+    assert browser.js("return document.getElementById('rec-id').textContent") == "DEMO.A.1"
+    for summary in browser.find_all("#panel details.tlbox:not([open]) > summary"):
+        browser.click(summary)                          # every timeline of the record, opened by a click
+    assert wait_for_count(browser, "#panel details.tlbox[open] table.tl", 2) == 2
+    panel = browser.text(browser.find("#panel"))
+    # the markup is there, as text: test names, the message, the impl, the re-run command
+    for field in ("impl name", "test name", "message"):
+        assert IMG % field in panel, field
+    assert "</script><script>window.__pwned=['message'];document.title='pwned'</script>" in panel
+    assert "'><svg onload=\"window.__pwned=['message']\">" in panel
+    assert "harness/netspec run --impl xss 'fixtures/report/tests/demo/test_demo.py::test_a_second['\\''>" in panel
+    rows = browser.js("""return Array.from(document.querySelectorAll('#panel table.tl tbody tr')).map(function(tr){
+        return Array.from(tr.querySelectorAll('td')).map(function(td){ return td.textContent; }); });""")
+    seqs = [r[1] for r in rows if len(r) > 1 and r[1]]
+    assert '"<img src=x onerror=...(77 chars)' in seqs, seqs           # a seq of markup: cut, as text
+    assert '"</script><script>wi...(75 chars)' in seqs, seqs
+    assert any(IMG % "note" in c for r in rows for c in r)
+    assert any("<!--<script>window.__pwned=['garbage']</script>-->" in c for r in rows for c in r)
+    assert any("h1 emits" not in c and "</script><script>window.__pwned=['event name']" in c for r in rows for c in r)
+    # the row of the requirement id made of markup, opened by a real click on its cell
+    browser.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": [          # Escape closes
+        {"type": "keyDown", "value": "\ue00c"}, {"type": "keyUp", "value": "\ue00c"}]}]})      # the record
+    cell = browser.js("return document.getElementById(arguments[0]).querySelectorAll('td.c')[1]", BAD_RID)
+    browser.click(cell[ELEMENT])
+    assert browser.js("return document.getElementById('rec-id').textContent") == BAD_RID
+    assert "this id is cited by the tests but is not in spec/" in browser.text(browser.find("#panel"))
+    assert nothing_ran(browser) == {"made": [], "scripts": 3, "pwned": None, "title": TITLE}
+
+
+@needs_browser
+def test_a_page_built_past_the_check_still_escapes_and_renders(browser, tmp_path):
+    """Escaping is not left to matrix --from's check: a page built in code from
+    a doc that the check would refuse (a label of markup, NaN and strings where
+    numbers belong) shows everything as text, and one bad number does not blank it."""
+    sys.path.insert(0, os.path.join(ROOT, "harness"))
+    from netspec_harness import report as rep, spec as specmod
+    with open(os.path.join(RESULTS, "xss.json")) as fh:
+        doc = json.load(fh)
+    label = "x'><img src=x onerror=\"window.__pwned=['label']\">"
+    doc["impl"]["label"] = label
+    doc["wall_s"] = float("nan")
+    doc["results"][0]["duration_s"] = "NaN"
+    doc["results"][0]["timeline"][1]["t"] = float("inf")
+    page = tmp_path / "past.html"
+    page.write_text(rep.build_html(rep.Matrix(specmod.load(os.path.join(FIXTURES, "spec")), {}, [doc])))
+    browser.get("file://" + str(page))
+    assert browser.js("return document.body.getAttribute('data-ready')") == "1"     # the script ran: not blank
+    cell = browser.js("return document.getElementById('DEMO.A.1').querySelector('td.c')")
+    browser.click(cell[ELEMENT])
+    panel = browser.text(browser.find("#panel"))
+    assert label in panel and "harness/netspec run --impl 'x'\\''><img" in panel
+    assert nothing_ran(browser) == {"made": [], "scripts": 3, "pwned": None, "title": TITLE}
+
+
 def screenshot(url, out, width=1400, height=900):
     b = Browser(width, height)
     try:
