@@ -541,11 +541,24 @@ def cmd_mutants(args):
 
 
 # -------------------------------------------------------------------- matrix
+def _one_line(text):
+    return " ".join(str(text).split("\n"))
+
+
 def cmd_matrix(args):
     from . import matrix as mx
     try:
         if args.from_files:
-            docs = [mx.load_doc(p) for p in mx.expand_from(args.from_files)]
+            docs, bad = [], []
+            for path in mx.expand_from(args.from_files):
+                try:
+                    docs.append(mx.load_doc(path))
+                except mx.MatrixError as exc:
+                    bad.append(exc)
+            for exc in bad:                              # one line per file that is not a results file
+                print("netspec: %s" % _one_line(exc), file=sys.stderr)
+            if bad:
+                return EXIT_USAGE
             errors = {}
         else:
             labels = [n.strip() for n in args.impls.split(",") if n.strip()]
@@ -567,7 +580,7 @@ def cmd_matrix(args):
             raise UsageError("two results files are for the same implementation label (%s)" % ", ".join(labels))
         m, size = mx.write_report(docs, errors, args.out, spec_dir=args.spec_dir, tests_dir=args.tests_dir)
     except mx.MatrixError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(_one_line(exc)) from None
     print("%-10s %7s %7s %9s %11s %8s %8s   %s" % ("impl", "passed", "failed", "expected", "unexpected",
                                                   "skipped", "not run", "cells P/E/F/U/S/./-"))
     for col, label in enumerate(m.labels):

@@ -15,7 +15,9 @@ implementation gave results.
 """
 import glob
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -24,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import impls
 from . import report
+from .report import OUTCOMES
 from . import spec as specmod
 
 ROOT = impls.ROOT
@@ -121,19 +124,205 @@ def placeholder(label):
             "summary": {o: 0 for o in report.OUTCOMES}, "wall_s": None}
 
 
+# What `matrix --from` accepts (harness/README.md, "The JSON results"). Results
+# files travel between machines and CI jobs, so they are checked like any input.
+MAX_FILE_BYTES = 256 * 1024 * 1024        # one results file
+MAX_RESULTS = 100_000                     # test records in one file
+MAX_TIMELINE = 100_000                    # timeline entries of one test
+MAX_DEPTH = 200                           # nesting of arrays and objects, the document itself being 1
+MAX_NAME = 4096                           # characters of a test name, a requirement id, impl's texts
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}\Z")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_FORMAT = "write it with `harness/netspec run --json FILE` (format: harness/README.md, \"The JSON results\")"
+
+
+class BadResults(ValueError):
+    """A results file that breaks the format; the message names the field."""
+
+
+def _shown(value, limit=40):
+    """An untrusted value in an error line: ASCII, one line, short."""
+    if isinstance(value, (dict, list)):
+        return _kind(value)
+    text = ascii(value[:limit] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _kind(value):
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _finite_float(text):
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise BadResults("the number %s is out of range (larger than a double); numbers must be finite"
+                         % _shown(text, 24))
+    return value
+
+
+def _non_finite(name):
+    raise BadResults("it holds %s, which is not a JSON number (numbers must be finite)" % name)
+
+
+def _too_deep(value):
+    """Whether arrays and objects nest deeper than MAX_DEPTH; level by level, no recursion."""
+    level, depth = [value], 1
+    while level:
+        if depth > MAX_DEPTH:
+            return True
+        deeper = []
+        add = deeper.append
+        for v in level:
+            for child in (v.values() if type(v) is dict else v):
+                kind = type(child)
+                if kind is dict or kind is list:
+                    add(child)
+        level, depth = deeper, depth + 1
+    return False
+
+
+def _number(value):
+    """A JSON number that is also a finite double (floats were checked while parsing)."""
+    kind = type(value)
+    return kind is float or (kind is int and -2 ** 1023 < value < 2 ** 1023)
+
+
+def _text(value, where, empty=True, controls=True, limit=MAX_NAME):
+    if not isinstance(value, str):
+        raise BadResults("%s is %s, not a string" % (where, _kind(value)))
+    if not value and not empty:
+        raise BadResults("%s is empty" % where)
+    if len(value) > limit:
+        raise BadResults("%s is longer than %d characters" % (where, limit))
+    if not controls and _CONTROL_RE.search(value):
+        raise BadResults("%s %s holds a control character" % (where, _shown(value)))
+
+
+def check_doc(doc, default_label):
+    """Raise BadResults unless doc has the types of the results format."""
+    if not isinstance(doc, dict):
+        raise BadResults("the document is %s, not an object with impl and results" % _kind(doc))
+    if _too_deep(doc):
+        raise BadResults("arrays and objects nest more than %d levels deep" % MAX_DEPTH)
+    for key in ("impl", "results"):
+        if key not in doc:
+            raise BadResults("no %r field, so it is not a results file" % key)
+    impl = doc["impl"]
+    if not isinstance(impl, dict):
+        raise BadResults("impl is %s, not an object" % _kind(impl))
+    for key in ("name", "version", "runtime"):
+        if key in impl:
+            _text(impl[key], "impl.%s" % key, controls=False, limit=200)
+    if "capabilities" in impl:
+        caps = impl["capabilities"]
+        if not isinstance(caps, list):
+            raise BadResults("impl.capabilities is %s, not an array of strings" % _kind(caps))
+        for i, cap in enumerate(caps):
+            _text(cap, "impl.capabilities[%d]" % i, controls=False, limit=200)
+    if impl.get("protocol") is not None and (not isinstance(impl["protocol"], int) or isinstance(impl["protocol"], bool)):
+        raise BadResults("impl.protocol is %s, not an integer" % _kind(impl["protocol"]))
+    if "label" in impl:
+        _text(impl["label"], "impl.label")
+        if not LABEL_RE.match(impl["label"]):
+            raise BadResults("impl.label %s is not a name of letters, digits, '.', '_', '+' or '-' "
+                             "(at most 64)" % _shown(impl["label"]))
+    elif not LABEL_RE.match(default_label):
+        raise BadResults("the file has no impl.label and its name %s is no label (letters, digits, '.', "
+                         "'_', '+', '-'); rename the file to LABEL.json" % _shown(default_label))
+    results = doc["results"]
+    if not isinstance(results, list):
+        raise BadResults("results is %s, not an array of test records" % _kind(results))
+    if len(results) > MAX_RESULTS:
+        raise BadResults("results has %d records, more than the limit of %d" % (len(results), MAX_RESULTS))
+    seen = set()
+    for i, rec in enumerate(results):
+        where = "results[%d]" % i
+        if not isinstance(rec, dict):
+            raise BadResults("%s is %s, not a test record (an object)" % (where, _kind(rec)))
+        for key in ("test", "requirements", "outcome", "duration_s", "message"):
+            if key not in rec:
+                raise BadResults("%s has no %r field" % (where, key))
+        _text(rec["test"], where + ".test", empty=False, controls=False)
+        if rec["test"] in seen:
+            raise BadResults("%s: test %s appears twice" % (where, _shown(rec["test"], 80)))
+        seen.add(rec["test"])
+        reqs = rec["requirements"]
+        if not isinstance(reqs, list):
+            raise BadResults("%s.requirements is %s, not an array of requirement ids" % (where, _kind(reqs)))
+        for j, rid in enumerate(reqs):
+            _text(rid, "%s.requirements[%d]" % (where, j), empty=False, controls=False, limit=200)
+        if rec["outcome"] not in OUTCOMES:
+            raise BadResults("%s: test %s has unknown outcome %s (one of %s)" % (
+                where, _shown(rec["test"], 80), _shown(rec["outcome"]), ", ".join(OUTCOMES)))
+        if not _number(rec["duration_s"]) or rec["duration_s"] < 0:
+            raise BadResults("%s.duration_s is %s, not a number of seconds >= 0" % (
+                where, _shown(rec["duration_s"]) if _number(rec["duration_s"]) else _kind(rec["duration_s"])))
+        _text(rec["message"], where + ".message", limit=MAX_FILE_BYTES)
+        if "timeline" in rec:
+            tl = rec["timeline"]
+            if not isinstance(tl, list):
+                raise BadResults("%s.timeline is %s, not an array of entries" % (where, _kind(tl)))
+            if len(tl) > MAX_TIMELINE:
+                raise BadResults("%s.timeline has %d entries, more than the limit of %d" % (
+                    where, len(tl), MAX_TIMELINE))
+            for j, entry in enumerate(tl):
+                if not (isinstance(entry, dict) and _number(entry.get("t"))
+                        and isinstance(entry.get("kind"), str) and entry["kind"]):
+                    raise BadResults("%s.timeline[%d] is not an entry {\"t\": seconds, \"kind\": \"...\", "
+                                     "\"data\": ...}: %s" % (where, j, _shown(entry, 60)))
+    summary = doc.get("summary", {})
+    if not isinstance(summary, dict):
+        raise BadResults("summary is %s, not an object of counts" % _kind(summary))
+    for key in OUTCOMES:
+        n = summary.get(key, 0)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise BadResults("summary.%s is %s, not a count" % (key, _shown(n)))
+    run = doc.get("run", {})
+    if not isinstance(run, dict):
+        raise BadResults("run is %s, not an object" % _kind(run))
+    if "complete" in run and not isinstance(run["complete"], bool):
+        raise BadResults("run.complete is %s, not true or false" % _kind(run["complete"]))
+    if run.get("broken") is not None:
+        _text(run["broken"], "run.broken", limit=MAX_FILE_BYTES)
+    wall = doc.get("wall_s")
+    if wall is not None and (not _number(wall) or wall < 0):
+        raise BadResults("wall_s is %s, not a number of seconds >= 0 or null" % _shown(wall))
+
+
 def load_doc(path):
+    """A results file, checked (check_doc); MatrixError with one line if it is not one."""
+    shown = _show(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise MatrixError("%s: %d bytes, more than the limit of %d MiB for a results file; "
+                                  "run fewer tests per file" % (shown, size, MAX_FILE_BYTES >> 20))
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise MatrixError("cannot read %s: %s" % (path, exc.strerror)) from None
+        raise MatrixError("cannot read %s: %s; give a results file of `harness/netspec run --json`"
+                          % (shown, exc.strerror or exc)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise MatrixError("%s: more than the limit of %d MiB for a results file; run fewer tests per file"
+                          % (shown, MAX_FILE_BYTES >> 20))
+    try:
+        text = raw.decode("utf-8")
+        del raw
+        doc = json.loads(text, parse_float=_finite_float, parse_constant=_non_finite)
+        del text
+        check_doc(doc, os.path.splitext(os.path.basename(path))[0])
+    except UnicodeDecodeError as exc:
+        raise MatrixError("%s is not UTF-8 (byte %d); %s" % (shown, exc.start, _FORMAT)) from None
+    except BadResults as exc:
+        raise MatrixError("%s: %s; %s" % (shown, exc, _FORMAT)) from None
+    except RecursionError:
+        raise MatrixError("%s: arrays and objects nest more than %d levels deep; %s"
+                          % (shown, MAX_DEPTH, _FORMAT)) from None
+    except MemoryError:
+        raise MatrixError("%s: not enough memory to read it; %s" % (shown, _FORMAT)) from None
     except ValueError as exc:
-        raise MatrixError("%s is not JSON: %s" % (path, exc)) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list) or "impl" not in doc:
-        raise MatrixError("%s is not a results file of `netspec run --json` (no impl or results)" % path)
-    for rec in doc["results"]:
-        if rec.get("outcome") not in report.OUTCOMES:
-            raise MatrixError("%s: test %s has unknown outcome %r" % (path, rec.get("test"), rec.get("outcome")))
+        raise MatrixError("%s is not JSON: %s; %s" % (shown, str(exc).splitlines()[0], _FORMAT)) from None
     doc["impl"].setdefault("label", os.path.splitext(os.path.basename(path))[0])
     return doc
 

@@ -360,3 +360,152 @@ def test_a_page_built_past_the_check_still_has_only_finite_numbers():
     data = embedded(page, "matrix-data")
     assert data["impls"][0]["name"] == "?" and data["impls"][0]["wall_s"] is None
     assert sorted(r[1] for r in data["res"][0].values())[:2] == [0.0, 0.0]
+
+
+BAD_FILES = {
+    "impl-string.json": "impl is a string, not an object",
+    "impl-name-int.json": "impl.name is a number, not a string",
+    "results-int.json": "results[0] is a number, not a test record (an object)",
+    "requirements-string.json": "results[0].requirements is a string, not an array of requirement ids",
+    "nan-duration.json": "results[0].duration_s is a string, not a number of seconds >= 0",
+    "nan-token.json": "it holds NaN, which is not a JSON number",
+    "infinity-token.json": "it holds Infinity, which is not a JSON number",
+    "number-overflow.json": "the number '1e999' is out of range",
+    "timeline-entry.json": "results[0].timeline[1] is not an entry",
+    "outcome-unknown.json": "has unknown outcome 'green'",
+}
+
+
+def one_line_per_file(p, paths):
+    """exit 2, and stderr is exactly one `netspec: FILE: ...; what to do` line per path, in order."""
+    lines = p.stderr.splitlines()
+    assert p.returncode == 2 and p.stdout == "", (p.returncode, p.stdout, p.stderr)
+    assert len(lines) == len(paths) and "Traceback" not in p.stderr, p.stderr
+    for line, path in zip(lines, paths):
+        assert line.startswith("netspec: %s" % os.path.relpath(path, ROOT)) or \
+            line.startswith("netspec: %s" % path), (line, path)
+        assert "harness/netspec run --json" in line or "limit" in line or "cannot read" in line, line
+    return lines
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_matrix_from_refuses_a_bad_results_file_in_one_line(tmp_path, name):
+    path = os.path.join(RESULTS, name)
+    out = tmp_path / "m.html"
+    p = netspec("matrix", "--from", path, "--out", str(out), "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS)
+    (line,) = one_line_per_file(p, [path])
+    assert BAD_FILES[name] in line, line
+    assert not out.exists() and os.listdir(tmp_path) == [], "no page, no temporary file"
+
+
+def test_matrix_from_says_one_line_for_each_bad_file_and_nothing_of_the_good_ones(tmp_path):
+    bad = [os.path.join(RESULTS, n) for n in sorted(BAD_FILES)]
+    good = os.path.join(FIXTURES, "alpha.json")
+    p = netspec("matrix", "--from", good, *bad, "--out", str(tmp_path / "m.html"))
+    lines = one_line_per_file(p, bad)
+    for line, name in zip(lines, sorted(BAD_FILES)):
+        assert BAD_FILES[name] in line, line
+
+
+def test_a_requirements_string_would_have_added_a_row_per_letter():
+    """What the check prevents: the report's model, given the string, cites nothing."""
+    with open(os.path.join(RESULTS, "requirements-string.json")) as fh:
+        doc = json.load(fh)
+    m = report.Matrix(specmod.load(FIXTURE_SPEC), {}, [doc])
+    assert m.unknown == []
+
+
+def write_json_text(path, text):
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return str(path)
+
+
+def minimal(results=(), **impl):
+    return {"impl": dict({"name": "n", "version": "1", "label": "m"}, **impl), "results": list(results)}
+
+
+def test_deep_nesting_is_one_line_not_a_recursion_error(tmp_path):
+    deep = write_json_text(tmp_path / "deep.json", "[" * 100000 + "]" * 100000)
+    shallow_enough_for_json = write_json_text(
+        tmp_path / "deep500.json", '{"impl": {}, "results": [], "x": %s}' % ("[" * 500 + "]" * 500))
+    p = netspec("matrix", "--from", deep, shallow_enough_for_json, "--out", str(tmp_path / "m.html"))
+    lines = one_line_per_file(p, [deep, shallow_enough_for_json])
+    assert all("nest more than 200 levels deep" in l for l in lines), lines
+    at_limit = {"impl": {"label": "ok"}, "results": [], "x": json.loads("[" * 199 + "]" * 199)}
+    from netspec_harness import matrix as mx
+    mx.check_doc(at_limit, "ok")                               # 200 levels with the document: fine
+    at_limit["x"] = [at_limit["x"]]
+    with pytest.raises(mx.BadResults, match="more than 200 levels"):
+        mx.check_doc(at_limit, "ok")
+
+
+def test_the_limits_on_size_and_timeline_length(tmp_path):
+    from netspec_harness import matrix as mx
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as fh:                          # sparse: no disk and no time spent
+        fh.truncate(mx.MAX_FILE_BYTES + 1)
+    rec = {"test": "t", "requirements": [], "outcome": "passed", "duration_s": 0.1, "message": "",
+           "timeline": [{"t": 0.0, "kind": "note", "data": ""}] * (mx.MAX_TIMELINE + 1)}
+    long_tl = write_json_text(tmp_path / "long.json", json.dumps(minimal([rec])))
+    p = netspec("matrix", "--from", str(huge), long_tl, "--out", str(tmp_path / "m.html"))
+    lines = one_line_per_file(p, [str(huge), long_tl])
+    assert "more than the limit of 256 MiB" in lines[0], lines
+    assert "results[0].timeline has 100001 entries, more than the limit of 100000" in lines[1], lines
+
+
+@pytest.mark.parametrize("doc, says", [
+    ([], "the document is an array"),
+    ({"results": []}, "no 'impl' field"),
+    (minimal([{"test": "t"}]), "results[0] has no 'requirements' field"),
+    (minimal([{"test": "", "requirements": [], "outcome": "passed", "duration_s": 0, "message": ""}]),
+     "results[0].test is empty"),
+    (minimal([{"test": "t\x1b]0;title\x07", "requirements": [], "outcome": "passed", "duration_s": 0,
+               "message": ""}]), "results[0].test 't\\x1b]0;title\\x07' holds a control character"),
+    (minimal([{"test": "t", "requirements": [5], "outcome": "passed", "duration_s": 0, "message": ""}]),
+     "results[0].requirements[0] is a number, not a string"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": -1, "message": ""}]),
+     "results[0].duration_s is -1, not a number of seconds >= 0"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": 10 ** 400, "message": ""}]),
+     "results[0].duration_s is"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": True, "message": ""}]),
+     "results[0].duration_s is a boolean"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": 0, "message": None}]),
+     "results[0].message is null, not a string"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": 0, "message": ""}] * 2),
+     "results[1]: test 't' appears twice"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": 0, "message": "",
+               "timeline": [{"t": "0.1", "kind": "note", "data": ""}]}]), "results[0].timeline[0] is not an entry"),
+    (minimal([{"test": "t", "requirements": [], "outcome": "passed", "duration_s": 0, "message": "",
+               "timeline": {"t": 0}}]), "results[0].timeline is an object, not an array of entries"),
+    (minimal(label="x'><img src=x>"), "impl.label \"x'><img src=x>\" is not a name"),
+    (minimal(label="node8; rm -rf ~"), "impl.label 'node8; rm -rf ~' is not a name"),
+    (minimal(capabilities="tcp"), "impl.capabilities is a string, not an array of strings"),
+    (minimal(protocol="1"), "impl.protocol is a string, not an integer"),
+    (dict(minimal(), summary={"passed": -1}), "summary.passed is -1, not a count"),
+    (dict(minimal(), wall_s="1.5"), "wall_s is '1.5', not a number of seconds >= 0 or null"),
+    (dict(minimal(), run={"complete": "yes"}), "run.complete is a string, not true or false"),
+])
+def test_load_doc_names_the_first_bad_field(tmp_path, doc, says):
+    from netspec_harness import matrix as mx
+    path = write_json_text(tmp_path / "f.json", json.dumps(doc))
+    with pytest.raises(mx.MatrixError) as info:
+        mx.load_doc(path)
+    text = str(info.value)
+    assert says in text and "\n" not in text, text
+    assert text.startswith(path + ": ") and text.endswith('(format: harness/README.md, "The JSON results")')
+
+
+def test_load_doc_accepts_what_run_writes_and_fields_it_does_not_know(tmp_path):
+    from netspec_harness import matrix as mx
+    doc = load("beta")
+    doc["impl"]["homepage"] = "https://example.invalid"         # the rest of the hello's impl
+    doc["results"][0]["extra"] = {"a": [1, 2]}
+    doc["broken"] = "something a later harness writes"
+    del doc["impl"]["label"]
+    path = write_json_text(tmp_path / "beta2.json", json.dumps(doc))
+    got = mx.load_doc(path)
+    assert got["impl"]["label"] == "beta2" and len(got["results"]) == len(doc["results"])
+    bad_name = write_json_text(tmp_path / "my results.json", json.dumps(doc))
+    with pytest.raises(mx.MatrixError, match="no impl.label and its name 'my results' is no label"):
+        mx.load_doc(bad_name)
