@@ -426,6 +426,12 @@ def warn_stale_expectations(path):
 
 # ---------------------------------------------------------------------- spec
 def cmd_spec(args):
+    if args.render:
+        from . import matrix as mx
+        try:
+            mx.check_out_path(args.render, "--render", "spec.html")      # before reading the spec
+        except mx.MatrixError as exc:
+            raise UsageError(str(exc)) from None
     spec = specmod.load(args.spec_dir)
     tests = specmod.scan_tests(args.tests_dir)
     traced = specmod.trace(spec, tests)
@@ -433,14 +439,16 @@ def cmd_spec(args):
         print(json.dumps({"requirements": [r.as_json(traced[r.id]) for r in spec.requirements]}, indent=1))
         return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
     if args.render:
+        from . import matrix as mx
         from .render import render_html
-        os.makedirs(os.path.dirname(os.path.abspath(args.render)), exist_ok=True)
         report_href = None
         if args.report_link:
             report_href = os.path.relpath(os.path.abspath(args.report_link),
                                           os.path.dirname(os.path.abspath(args.render)))
-        with open(args.render, "w", encoding="utf-8") as fh:
-            fh.write(render_html(spec, traced, report_href=report_href))
+        try:
+            mx.write_atomically(args.render, render_html(spec, traced, report_href=report_href).encode("utf-8"))
+        except mx.MatrixError as exc:
+            raise UsageError(str(exc).replace("choose another --out", "choose another --render")) from None
         print("spec: wrote %s (%d requirements)" % (args.render, len(spec.requirements)))
         return EXIT_OK if not spec.errors else EXIT_UNEXPECTED
     if args.stats:
@@ -548,6 +556,8 @@ def _one_line(text):
 def cmd_matrix(args):
     from . import matrix as mx
     try:
+        # What can be wrong with the arguments is found before any suite runs.
+        mx.check_out_path(args.out, "--out")
         if args.from_files:
             docs, bad = [], []
             for path in mx.expand_from(args.from_files):
@@ -568,6 +578,12 @@ def cmd_matrix(args):
                     "unknown %s" % ", ".join(unknown) if unknown else "empty", ", ".join(impls.NAMED)))
             if len(set(labels)) != len(labels):
                 raise UsageError("--impls names an implementation twice")
+            if args.parallel < 1:
+                raise UsageError("--parallel %d: give how many implementations run at once, 1 or more"
+                                 % args.parallel)
+            if args.j != "auto" and not (args.j.isdigit() and int(args.j) >= 1):
+                raise UsageError("-j %s: give a number of tests in parallel, 1 or more, or 'auto'" % args.j)
+            mx.check_dir_path(args.json_dir, "--json-dir")
             select = (["-k", args.k] if args.k else []) + [a for p in args.req for a in ("--req", p)]
             select += [os.path.abspath(t) if os.path.exists(t.split("::")[0]) else t for t in args.tests]
             print("matrix: %s, %d at a time, -j %s each; results in %s" % (

@@ -343,12 +343,62 @@ def write_report(docs, errors, out_path, spec_dir=specmod.SPEC_DIR, tests_dir=sp
     traced = specmod.trace(spec, specmod.scan_tests(tests_dir)) if tests_dir else {}
     m = report.Matrix(spec, traced, docs, errors)
     text = report.build_html(m, **({"title": title} if title else {}))
-    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    tmp = out_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, out_path)
-    return m, len(text.encode("utf-8"))
+    # "replace": a lone surrogate (a JSON escape like "\\ud800" in some string) is no UTF-8
+    data = text.encode("utf-8", "replace")
+    write_atomically(out_path, data)
+    return m, len(data)
+
+
+def check_out_path(path, what="--out", example="matrix.html"):
+    """Raise MatrixError unless a file can be written at path (checked before any run)."""
+    shown = _show(path)
+    if os.path.isdir(path):
+        raise MatrixError("%s %s is a directory; give the name of the HTML file to write, e.g. %s" % (
+            what, shown, os.path.join(shown, example)))
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise MatrixError("%s %s exists and is not a regular file; give another file name" % (what, shown))
+    _check_parent(os.path.dirname(os.path.abspath(path)), what, shown)
+
+
+def check_dir_path(path, what="--json-dir"):
+    """Raise MatrixError unless path is a directory or one can be made there."""
+    shown = _show(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise MatrixError("%s %s is a file, not a directory; give a directory (made if missing)" % (what, shown))
+    if os.path.isdir(path):
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise MatrixError("%s %s is not writable; give a directory you can write to" % (what, shown))
+        return
+    _check_parent(os.path.dirname(os.path.abspath(path)), what, shown)
+
+
+def _check_parent(parent, what, shown):
+    """The nearest existing folder above a path to be made must be a writable directory."""
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise MatrixError("%s %s: %s is a file, not a directory; choose a path outside it" % (
+            what, shown, _show(parent)))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise MatrixError("%s %s: cannot write in %s; choose a directory you can write to" % (
+            what, shown, _show(parent)))
+
+
+def write_atomically(path, data):
+    """Write bytes to path through a temporary file in the same directory, renamed
+    over it: a reader sees the old file or the new one, and no temporary file stays."""
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    try:
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise MatrixError("cannot write %s: %s; choose another --out" % (_show(path), exc.strerror or exc)) from None
 
 
 def size_text(n):

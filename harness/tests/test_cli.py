@@ -130,6 +130,60 @@ def test_render_has_an_anchor_per_requirement(tmp_path):
     assert 'id="SERVER.X.1"' in text and "test_a.py::test_x" in text and 'id="sec-server-listen"' in text
 
 
+def one_line(p):
+    """A usage error: exit 2, one `netspec: ...; what to do` line, no traceback."""
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and p.stderr.startswith("netspec: "), \
+        (p.returncode, p.stdout, p.stderr)
+    return p.stderr.strip()
+
+
+def test_matrix_out_must_be_a_file_it_can_write(tmp_path):
+    """--out a directory, or under a regular file: one line before anything
+    runs (no suite, no --json-dir made), and no stray temporary file."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    runs = tmp_path / "runs"
+    line = one_line(netspec("matrix", "--impls", "ref", "--out", str(folder), "--json-dir", str(runs)))
+    assert line == "netspec: --out %s is a directory; give the name of the HTML file to write, e.g. %s" % (
+        folder, folder / "matrix.html")
+    line = one_line(netspec("matrix", "--impls", "ref", "--out", str(plain / "m.html"), "--json-dir", str(runs)))
+    assert line == "netspec: --out %s: %s is a file, not a directory; choose a path outside it" % (
+        plain / "m.html", plain)
+    fixture = os.path.join(ROOT, "fixtures", "report", "alpha.json")
+    one_line(netspec("matrix", "--from", fixture, "--out", str(folder)))
+    assert not runs.exists() and sorted(os.listdir(tmp_path)) == ["plain", "reports"]
+    assert os.listdir(folder) == []
+
+
+def test_matrix_json_dir_and_counts_are_checked_before_any_run(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    out = str(tmp_path / "m.html")
+    assert one_line(netspec("matrix", "--impls", "ref", "--json-dir", str(plain), "--out", out)) == \
+        "netspec: --json-dir %s is a file, not a directory; give a directory (made if missing)" % plain
+    assert "%s is a file, not a directory" % plain in one_line(
+        netspec("matrix", "--impls", "ref", "--json-dir", str(plain / "runs"), "--out", out))
+    assert "-j 0: give a number of tests in parallel" in one_line(
+        netspec("matrix", "--impls", "ref", "-j", "0", "--out", out))
+    assert "--parallel 0: give how many implementations run at once" in one_line(
+        netspec("matrix", "--impls", "ref", "--parallel", "0", "--out", out))
+    assert sorted(os.listdir(tmp_path)) == ["plain"]
+
+
+def test_spec_render_must_be_a_file_it_can_write(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    assert one_line(netspec("spec", "--render", str(tmp_path))) == \
+        "netspec: --render %s is a directory; give the name of the HTML file to write, e.g. %s" % (
+            tmp_path, tmp_path / "spec.html")
+    assert one_line(netspec("spec", "--render", str(plain / "spec.html"))) == \
+        "netspec: --render %s: %s is a file, not a directory; choose a path outside it" % (
+            plain / "spec.html", plain)
+    assert sorted(os.listdir(tmp_path)) == ["plain"]
+
+
 def test_every_help_page_renders():
     for args in ([], ["run"], ["spec"], ["mutants"], ["fetch"]):
         p = netspec(*args, "--help")
