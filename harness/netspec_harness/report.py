@@ -140,6 +140,22 @@ def _finite(value, default=0.0):
         return default
 
 
+# json.dumps(s, ensure_ascii=False) for a str, without making an encoder per call
+_json_str = json.encoder.encode_basestring
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
+def _json_scalar(v):
+    """json.dumps(v) for a number, bool or null, without making an encoder per call."""
+    if type(v) is int:
+        return int.__repr__(v)
+    if type(v) is float and math.isfinite(v):
+        return float.__repr__(v)
+    if v is None or type(v) is bool:
+        return _JSON_CONSTANTS[v]
+    return json.dumps(v)
+
+
 def _text(value, default="?"):
     return value if isinstance(value, str) else default
 
@@ -201,8 +217,8 @@ def fmt_value(v, depth=0):
         items = [fmt_value(x, depth + 1) for x in v[:8]]
         return "[%s%s]" % (", ".join(items), ", ..." if len(v) > 8 else "")
     if isinstance(v, str):
-        return json.dumps(_short(v), ensure_ascii=False)
-    return json.dumps(v)
+        return _json_str(_short(v))
+    return _json_scalar(v)
 
 
 def _args(args):
@@ -275,7 +291,9 @@ def compact_timeline(timeline):
             continue
         if kind == "recv" and isinstance(data, dict):
             typ = data.get("type")
-            seq = _seq(data.get("seq"))
+            seq = data.get("seq")
+            if type(seq) is not int or not 0 <= seq < 2 ** 53:
+                seq = _seq(seq)
             if typ == "hello":
                 pending = None
                 continue               # the implementation's hello is in the report's header
