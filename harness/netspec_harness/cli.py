@@ -581,7 +581,7 @@ def cmd_matrix(args):
             if args.parallel < 1:
                 raise UsageError("--parallel %d: give how many implementations run at once, 1 or more"
                                  % args.parallel)
-            if args.j != "auto" and not (args.j.isdigit() and int(args.j) >= 1):
+            if args.j not in ("auto", "logical") and not (args.j.isdigit() and int(args.j) >= 1):
                 raise UsageError("-j %s: give a number of tests in parallel, 1 or more, or 'auto'" % args.j)
             mx.check_dir_path(args.json_dir, "--json-dir")
             select = (["-k", args.k] if args.k else []) + [a for p in args.req for a in ("--req", p)]
