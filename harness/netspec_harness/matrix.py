@@ -214,13 +214,13 @@ def check_doc(doc, default_label):
         raise BadResults("impl is %s, not an object" % _kind(impl))
     for key in ("name", "version", "runtime"):
         if key in impl:
-            _text(impl[key], "impl.%s" % key, controls=False, limit=200)
+            _text(impl[key], "impl.%s" % key, limit=200)
     if "capabilities" in impl:
         caps = impl["capabilities"]
         if not isinstance(caps, list):
             raise BadResults("impl.capabilities is %s, not an array of strings" % _kind(caps))
         for i, cap in enumerate(caps):
-            _text(cap, "impl.capabilities[%d]" % i, controls=False, limit=200)
+            _text(cap, "impl.capabilities[%d]" % i, limit=200)
     if impl.get("protocol") is not None and (not isinstance(impl["protocol"], int) or isinstance(impl["protocol"], bool)):
         raise BadResults("impl.protocol is %s, not an integer" % _kind(impl["protocol"]))
     if "label" in impl:

@@ -500,12 +500,14 @@ def test_load_doc_accepts_what_run_writes_and_fields_it_does_not_know(tmp_path):
     from netspec_harness import matrix as mx
     doc = load("beta")
     doc["impl"]["homepage"] = "https://example.invalid"         # the rest of the hello's impl
+    doc["impl"]["name"] = "beta\x1b]0;net\x07"                  # a hostile shim's name: shown as text only
     doc["results"][0]["extra"] = {"a": [1, 2]}
     doc["broken"] = "something a later harness writes"
     del doc["impl"]["label"]
     path = write_json_text(tmp_path / "beta2.json", json.dumps(doc))
     got = mx.load_doc(path)
     assert got["impl"]["label"] == "beta2" and len(got["results"]) == len(doc["results"])
+    assert got["impl"]["name"] == "beta\x1b]0;net\x07"
     bad_name = write_json_text(tmp_path / "my results.json", json.dumps(doc))
     with pytest.raises(mx.MatrixError, match="no impl.label and its name 'my results' is no label"):
         mx.load_doc(bad_name)
