@@ -132,7 +132,7 @@ MAX_RESULTS = 100_000                     # test records in one file
 MAX_TIMELINE = 100_000                    # timeline entries of one test
 MAX_DEPTH = 200                           # nesting of arrays and objects, the document itself being 1
 MAX_NAME = 4096                           # characters of a test name, a requirement id, impl's texts
-LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}\Z")
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=-]{0,63}\Z")     # what `run --label` accepts
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORMAT = "write it with `harness/netspec run --json FILE` (format: harness/README.md, \"The JSON results\")"
 
@@ -226,11 +226,11 @@ def check_doc(doc, default_label):
     if "label" in impl:
         _text(impl["label"], "impl.label")
         if not LABEL_RE.match(impl["label"]):
-            raise BadResults("impl.label %s is not a name of letters, digits, '.', '_', '+' or '-' "
-                             "(at most 64)" % _shown(impl["label"]))
+            raise BadResults("impl.label %s is not a name of 1 to 64 letters, digits and _.@+=- "
+                             "(as `run --label` takes)" % _shown(impl["label"]))
     elif not LABEL_RE.match(default_label):
-        raise BadResults("the file has no impl.label and its name %s is no label (letters, digits, '.', "
-                         "'_', '+', '-'); rename the file to LABEL.json" % _shown(default_label))
+        raise BadResults("the file has no impl.label and its name %s is no label (letters, digits and "
+                         "_.@+=-); rename the file to LABEL.json" % _shown(default_label))
     results = doc["results"]
     if not isinstance(results, list):
         raise BadResults("results is %s, not an array of test records" % _kind(results))

@@ -429,7 +429,7 @@ function q(s){ return "'" + String(s).replace(/'/g,"'\\''") + "'"; }
 function rerun(col, test){
   var lab = D.impls[col].label;
   if(lab === "custom") return "harness/netspec run --shim '<your shim>' " + q(test);
-  return "harness/netspec run --impl " + (/^[A-Za-z0-9._+-]+$/.test(lab) ? lab : q(lab)) + " " + q(test);
+  return "harness/netspec run --impl " + (/^[A-Za-z0-9_.@+=-]+$/.test(lab) ? lab : q(lab)) + " " + q(test);
 }
 function cellOf(rid, col){
   var tr = document.getElementById(rid);

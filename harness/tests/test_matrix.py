@@ -503,6 +503,8 @@ def test_load_doc_accepts_what_run_writes_and_fields_it_does_not_know(tmp_path):
     doc["impl"]["name"] = "beta\x1b]0;net\x07"                  # a hostile shim's name: shown as text only
     doc["results"][0]["extra"] = {"a": [1, 2]}
     doc["broken"] = "something a later harness writes"
+    doc["impl"]["label"] = "node@26.10.0+patch=1"                # any label `run --label` takes
+    assert mx.load_doc(write_json_text(tmp_path / "x.json", json.dumps(doc)))["impl"]["label"] == doc["impl"]["label"]
     del doc["impl"]["label"]
     path = write_json_text(tmp_path / "beta2.json", json.dumps(doc))
     got = mx.load_doc(path)
