@@ -131,7 +131,7 @@ MAX_FILE_BYTES = 256 * 1024 * 1024        # one results file
 MAX_RESULTS = 100_000                     # test records in one file
 MAX_TIMELINE = 100_000                    # timeline entries of one test
 MAX_DEPTH = 200                           # nesting of arrays and objects, the document itself being 1
-MAX_NAME = 4096                           # characters of a test name, a requirement id, impl's texts
+MAX_NAME = 4096                           # characters of a test name (requirement ids and impl texts: 200)
 LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+=-]{0,63}\Z")     # what `run --label` accepts
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORMAT = "write it with `harness/netspec run --json FILE` (format: harness/README.md, \"The JSON results\")"
