@@ -185,6 +185,34 @@ def build_parser():
                    help="test files, folders or node ids, in every run (default: the whole suite)")
     x.set_defaults(func=cmd_matrix)
 
+    e = sub.add_parser("expectations", help="draft expectations from a run, or check an expectations directory",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Expected differences of an implementation (format: harness/README.md).",
+                       epilog="examples:\n"
+                              "  harness/netspec run --impl node@26.10.0 --json out/node26.json\n"
+                              "  harness/netspec expectations draft out/node26.json --out my-exp/node26 "
+                              "--base harness/expectations/node22\n"
+                              "  harness/netspec run --impl node@26.10.0 --expectations my-exp/node26   # exit 0\n"
+                              "  harness/netspec expectations check my-exp/node26 --results out/node26.json")
+    esub = e.add_subparsers(title="actions", metavar="ACTION")
+    ed = esub.add_parser("draft", help="write an expectations directory from a results file",
+                         description="One entry per unexpected failure of the run (test, requirement, observed, "
+                                     "match, wait; why marked TODO). With --base, the base's entries that still "
+                                     "apply are kept, those whose tests now pass are dropped and listed.")
+    ed.add_argument("results", metavar="RESULTS.json", help="a results file of `netspec run --json`")
+    ed.add_argument("--out", metavar="DIR", required=True, help="the directory to write (one .toml per area)")
+    ed.add_argument("--base", metavar="DIR", help="expectations to start from, e.g. harness/expectations/node22")
+    ed.set_defaults(func=cmd_expectations_draft)
+    ec = esub.add_parser("check", help="check an expectations file or directory against the current suite",
+                         description="Every entry well-formed, naming a test of the suite and a requirement that "
+                                     "test cites; with --results, no entry whose tests passed there. Exit 1 if "
+                                     "anything is wrong.")
+    ec.add_argument("path", metavar="DIR", help="an expectations directory or .toml file, anywhere")
+    ec.add_argument("--results", metavar="FILE", nargs="+", default=[],
+                    help="results files of `netspec run --json`: entries whose tests passed there are stale")
+    ec.set_defaults(func=cmd_expectations_check)
+    e.set_defaults(func=lambda args: (e.print_help(), EXIT_USAGE)[1])
+
     f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
                        description="Fetch pinned runtimes (%s) from the npm registry into %s."
                                    % (", ".join(impls.RUNTIMES), impls.cache_dir()))
@@ -614,6 +642,33 @@ def cmd_matrix(args):
         print("matrix: unexpected outcomes or no results: %s" % ", ".join(bad))
         return EXIT_UNEXPECTED
     return EXIT_OK
+
+
+# -------------------------------------------------------------- expectations
+def cmd_expectations_draft(args):
+    from . import expectations as ex
+    if args.base and not os.path.exists(args.base):
+        raise UsageError("--base %s does not exist; name an expectations directory, e.g. harness/expectations/node22"
+                         % args.base)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError("--out %s is a file; name a directory to write the drafted .toml files into" % args.out)
+    try:
+        kept, new, dropped = ex.draft(args.results, args.out, base=args.base)
+    except (ex.DraftError, specmod.ExpectationsError) as exc:
+        raise UsageError(str(exc)) from None
+    print("expectations: wrote %s: %d entries kept from %s, %d new (their `why` is marked TODO), %d dropped"
+          % (args.out, kept, args.base or "no base", new, dropped))
+    return EXIT_OK
+
+
+def cmd_expectations_check(args):
+    from . import expectations as ex
+    if not os.path.exists(args.path):
+        raise UsageError("no expectations file or directory %s" % args.path)
+    try:
+        return EXIT_UNEXPECTED if ex.check(args.path, args.results) else EXIT_OK
+    except ex.DraftError as exc:
+        raise UsageError(str(exc)) from None
 
 
 # --------------------------------------------------------------------- fetch
