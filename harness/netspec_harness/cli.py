@@ -163,10 +163,13 @@ def build_parser():
                               "  harness/netspec matrix --impls ref,node8,node20,node22,bun,deno --out out/matrix.html\n"
                               "  harness/netspec matrix --from out/matrix/*.json     # rebuild the page only\n"
                               "  harness/netspec spec --render out/spec.html --report-link out/matrix.html")
-    x.add_argument("--impls", metavar="A,B,...", default=",".join(("ref",) + tuple(impls.RUNTIMES)),
-                   help="implementations to run, comma-separated (default: %(default)s)")
+    x.add_argument("--impls", metavar="A,B,...", default=None,
+                   help="implementations to run, comma-separated, each a name run takes with --impl "
+                        "(ref, node8, node@26.10.0, node=PATH, ...) or LABEL=COMMAND for a shim command "
+                        "(default without --from: %s)" % ",".join(("ref",) + tuple(impls.RUNTIMES)))
     x.add_argument("--from", dest="from_files", metavar="JSON", nargs="+",
-                   help="build the report from these `run --json` files instead of running")
+                   help="results files of `run --json` (from any machine) to add to the report; with "
+                        "--impls, beside the live runs, otherwise alone")
     x.add_argument("--out", metavar="FILE", default=os.path.join("out", "matrix.html"),
                    help="the HTML report (default: %(default)s)")
     x.add_argument("--json-dir", metavar="DIR", default=os.path.join("out", "matrix"),
@@ -279,7 +282,8 @@ def rerun_prefix(args, label):
         rerun += " --build-dir %s" % shlex.quote(args.build_dir)
     if args.expectations:
         rerun += " --expectations %s" % shlex.quote(args.expectations)
-    if getattr(args, "label", None):
+    default = "custom" if args.shim else "node-local" if args.impl.startswith("node=") else args.impl
+    if label != default:
         rerun += " --label %s" % shlex.quote(label)
     return rerun
 
@@ -586,26 +590,27 @@ def cmd_matrix(args):
     try:
         # What can be wrong with the arguments is found before any suite runs.
         mx.check_out_path(args.out, "--out")
+        from_docs, errors = [], {}
         if args.from_files:
-            docs, bad = [], []
+            bad = []
             for path in mx.expand_from(args.from_files):
                 try:
-                    docs.append(mx.load_doc(path))
+                    from_docs.append(mx.load_doc(path))
                 except mx.MatrixError as exc:
                     bad.append(exc)
             for exc in bad:                              # one line per file that is not a results file
                 print("netspec: %s" % _one_line(exc), file=sys.stderr)
             if bad:
                 return EXIT_USAGE
-            errors = {}
-        else:
-            labels = [n.strip() for n in args.impls.split(",") if n.strip()]
-            unknown = [n for n in labels if n not in impls.NAMED]
-            if not labels or unknown:
-                raise UsageError("--impls: %s; known implementations: %s" % (
-                    "unknown %s" % ", ".join(unknown) if unknown else "empty", ", ".join(impls.NAMED)))
-            if len(set(labels)) != len(labels):
-                raise UsageError("--impls names an implementation twice")
+        docs = []
+        if args.impls is not None or not args.from_files:
+            entries = matrix_entries(args.impls if args.impls is not None
+                                     else ",".join(("ref",) + tuple(impls.RUNTIMES)))
+            labels = [label for label, _, _ in entries]
+            clash = _clashes(labels + [d["impl"].get("label") for d in from_docs])
+            if clash:
+                raise UsageError("two columns would have the label %s (in --impls or --from); give a shim "
+                                 "command its own label as LABEL=COMMAND" % ", ".join(clash))
             if args.parallel < 1:
                 raise UsageError("--parallel %d: give how many implementations run at once, 1 or more"
                                  % args.parallel)
@@ -616,22 +621,28 @@ def cmd_matrix(args):
             select += [os.path.abspath(t) if os.path.exists(t.split("::")[0]) else t for t in args.tests]
             print("matrix: %s, %d at a time, -j %s each; results in %s" % (
                 ", ".join(labels), args.parallel, args.j, args.json_dir), flush=True)
-            docs, errors = mx.run_all(labels, args.json_dir, parallel=args.parallel, jobs=args.j,
+            docs, errors = mx.run_all(entries, args.json_dir, parallel=args.parallel, jobs=args.j,
                                       build_dir=args.build_dir and os.path.abspath(args.build_dir),
                                       select=select)
+        docs += from_docs
         labels = [d["impl"].get("label") for d in docs]
-        if len(set(labels)) != len(labels):
-            raise UsageError("two results files are for the same implementation label (%s)" % ", ".join(labels))
+        clash = _clashes(labels)
+        if clash:
+            raise UsageError("two results files are for the same implementation label %s; re-run one with "
+                             "`run --label NAME`" % ", ".join(clash))
         m, size = mx.write_report(docs, errors, args.out, spec_dir=args.spec_dir, tests_dir=args.tests_dir)
     except mx.MatrixError as exc:
         raise UsageError(_one_line(exc)) from None
-    print("%-10s %7s %7s %9s %11s %8s %8s   %s" % ("impl", "passed", "failed", "expected", "unexpected",
+    width = max([14] + [len(label) for label in m.labels])
+    print("%-*s %7s %9s %10s %10s %8s %8s   %s" % (width, "impl", "passed", "expected", "unexp-fail", "unexp-pass",
                                                   "skipped", "not run", "cells P/E/F/U/S/./-"))
     for col, label in enumerate(m.labels):
         s, c = m.summary(col), m.cell_counts(col)
-        print("%-10s %7d %7d %9d %11d %8d %8d   %s" % (
-            label, s["passed"], s["failed"], s["xfailed"], s["xpassed"], s["skipped"], s["notrun"],
+        print("%-*s %7d %9d %10d %10d %8d %8d   %s" % (
+            width, label, s["passed"], s["xfailed"], s["failed"], s["xpassed"], s["skipped"], s["notrun"],
             "/".join(str(c[k]) for k in ("passed", "xfailed", "failed", "xpassed", "skipped", "notrun", "none"))))
+    print("(expected: failures an expectations file lists; unexp-fail: failures none lists; unexp-pass: "
+          "listed failures that passed; cells: requirements by their worst outcome)")
     print("matrix: wrote %s (%s; %d requirements x %d implementations, %d tests)" % (
         args.out, mx.size_text(size), len(m.row_ids()), len(m.labels), len(m.tests)))
     bad = m.unexpected()
@@ -642,6 +653,31 @@ def cmd_matrix(args):
         print("matrix: unexpected outcomes or no results: %s" % ", ".join(bad))
         return EXIT_UNEXPECTED
     return EXIT_OK
+
+
+def _clashes(labels):
+    return sorted({label for label in labels if labels.count(label) > 1})
+
+
+def matrix_entries(text):
+    """[(label, "impl" | "shim", value)] of --impls: NAME as run --impl takes it,
+    or LABEL=COMMAND (a shim command; it may not hold a comma)."""
+    entries = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        label, eq, command = part.partition("=")
+        if eq and label != "node":
+            check_label(label)
+            impls.split_shim(command)
+            entries.append((label, "shim", command))
+            continue
+        if part not in impls.NAMED and not impls.family_of(part) and not part.startswith("node="):
+            raise UsageError("--impls: unknown %s; each entry is a name (%s) or LABEL=COMMAND" % (part, impls.FORMS))
+        entries.append((part if not part.startswith("node=") else "node-local", "impl", part))
+    if not entries:
+        raise UsageError("--impls is empty; name implementations, e.g. --impls ref,node8")
+    return entries
 
 
 # -------------------------------------------------------------- expectations

@@ -61,16 +61,19 @@ def _show(path):
     return path if rel.startswith("..") else rel
 
 
-def run_one(label, json_dir, jobs, build_dir, select, env=None):
-    """Run the suite on one implementation; (doc or None, error or None, seconds)."""
-    out = os.path.join(json_dir, "%s.json" % label)
-    log = os.path.join(json_dir, "%s.log" % label)
+def run_one(entry, json_dir, jobs, build_dir, select, env=None):
+    """Run the suite on one implementation, entry = (label, "impl" | "shim",
+    name or command); (doc or None, error or None, seconds)."""
+    label, kind, value = entry if isinstance(entry, tuple) else (entry, "impl", entry)
+    name = re.sub(r"[^A-Za-z0-9_.@+-]", "_", label)
+    out = os.path.join(json_dir, "%s.json" % name)
+    log = os.path.join(json_dir, "%s.log" % name)
     if os.path.exists(out):
         os.unlink(out)        # never report an earlier run's results as this one's
-    cmd = [NETSPEC, "run", "--impl", label, "-q", "--json", out]
+    cmd = [NETSPEC, "run", "--%s" % kind, value, "--label", label, "-q", "--json", out]
     if jobs and str(jobs) != "1":
         cmd += ["-j", str(jobs)]
-    if label == "ref" and build_dir:
+    if value == "ref" and build_dir:
         cmd += ["--build-dir", build_dir]
     cmd += select
     t0 = time.monotonic()
@@ -98,8 +101,9 @@ def run_all(labels, json_dir, parallel=2, jobs="1", build_dir=None, select=(), l
     lock = threading.Lock()
     done = {}
 
-    def task(label):
-        doc, err, seconds = run_one(label, json_dir, jobs, build_dir, list(select))
+    def task(entry):
+        label = entry[0] if isinstance(entry, tuple) else entry
+        doc, err, seconds = run_one(entry, json_dir, jobs, build_dir, list(select))
         with lock:
             done[label] = (doc, err)
             if doc is not None:
@@ -111,7 +115,8 @@ def run_all(labels, json_dir, parallel=2, jobs="1", build_dir=None, select=(), l
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         list(pool.map(task, labels))
     docs, errors = [], {}
-    for label in labels:
+    for entry in labels:
+        label = entry[0] if isinstance(entry, tuple) else entry
         doc, err = done[label]
         if doc is None:
             errors[label] = err

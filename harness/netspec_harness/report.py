@@ -268,6 +268,28 @@ def _request_id(data):
     return data.get("id") if isinstance(data, dict) else None
 
 
+RERUN_FLAGS = ("--impl", "--node", "--shim", "--build-dir", "--expectations", "--label")
+
+
+def rerun_prefix(doc, label):
+    """The command that re-runs one test of this column (the test id is
+    appended), safe to paste into a shell: the results file's own `rerun` if
+    it is `harness/netspec run` with known flags (each value re-quoted, so
+    nothing in it can run), else one made from the label."""
+    import shlex
+    given = doc.get("rerun")
+    try:
+        words = shlex.split(given) if isinstance(given, str) and len(given) < 4000 else []
+    except ValueError:
+        words = []
+    if words[:2] == ["harness/netspec", "run"] and len(words) % 2 == 0 and all(
+            flag in RERUN_FLAGS for flag in words[2::2]):
+        return " ".join(words[:2] + [shlex.quote(w) if i % 2 == 0 else w for i, w in enumerate(words[2:], 1)])
+    if label == "custom":
+        return "harness/netspec run --shim '<your shim>'"
+    return "harness/netspec run --impl %s" % shlex.quote(label)
+
+
 def compact_timeline(timeline):
     """The JSON timeline of one test as rows [t_ms, kind, seq, text]; kind is
     q (request of the test; merged with its response when that came next),
@@ -426,11 +448,7 @@ var current = null;
 function esc(s){ return String(s).replace(/[&<>"']/g,function(c){return {"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c];}); }
 function own(o, k){ return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined; }
 function q(s){ return "'" + String(s).replace(/'/g,"'\\''") + "'"; }
-function rerun(col, test){
-  var lab = D.impls[col].label;
-  if(lab === "custom") return "harness/netspec run --shim '<your shim>' " + q(test);
-  return "harness/netspec run --impl " + (/^[A-Za-z0-9_.@+=-]+$/.test(lab) ? lab : q(lab)) + " " + q(test);
-}
+function rerun(col, test){ return D.impls[col].rerun + " " + q(test); }
 function cellOf(rid, col){
   var tr = document.getElementById(rid);
   return tr ? tr.querySelectorAll("td.c")[col] : null;
@@ -573,7 +591,8 @@ def build_html(matrix, title="netspec conformance matrix", generated=None):
         imp = doc.get("impl", {})
         label = m.labels[col]
         impls_json.append({"label": label, "name": _text(imp.get("name")), "version": _text(imp.get("version")),
-                           "wall_s": _finite(doc.get("wall_s"), None), "error": m.errors.get(label)})
+                           "wall_s": _finite(doc.get("wall_s"), None), "error": m.errors.get(label),
+                           "rerun": rerun_prefix(doc, label)})
         res = {}
         for test, rec in m.results[col].items():
             ti = test_index[test]

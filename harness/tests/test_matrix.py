@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 
 import pytest
 
@@ -212,12 +213,14 @@ def test_matrix_from_files_prints_the_summary_and_exits_1_on_unexpected_outcomes
     p, out = from_fixtures(tmp_path, *LABELS)
     assert p.returncode == 1, p.stderr
     lines = p.stdout.splitlines()
-    assert re.match(r"impl +passed +failed +expected +unexpected +skipped +not run +cells P/E/F/U/S/\./-$", lines[0])
+    assert re.match(r"impl +passed +expected +unexp-fail +unexp-pass +skipped +not run +cells P/E/F/U/S/\./-$",
+                    lines[0])
     assert lines[1].split() == ["alpha", "5", "0", "0", "0", "0", "0", "4/0/0/0/0/0/1"]
     assert lines[2].split() == ["beta", "2", "1", "1", "0", "1", "0", "0/1/2/0/1/0/1"]
     assert lines[3].split() == ["gamma", "3", "0", "0", "1", "0", "1", "2/0/0/1/0/1/1"]
-    assert re.match(r"matrix: wrote .*m\.html \(\d+ kB; 5 requirements x 3 implementations, 5 tests\)$", lines[4])
-    assert lines[5] == "matrix: unexpected outcomes or no results: beta, gamma"
+    assert lines[4].startswith("(expected: failures an expectations file lists; unexp-fail: failures none lists")
+    assert re.match(r"matrix: wrote .*m\.html \(\d+ kB; 5 requirements x 3 implementations, 5 tests\)$", lines[5])
+    assert lines[6] == "matrix: unexpected outcomes or no results: beta, gamma"
     text = out.read_text()
     data = embedded(text, "matrix-data")
     assert [i["label"] for i in data["impls"]] == list(LABELS)
@@ -242,7 +245,7 @@ def test_matrix_bad_input(tmp_path):
     dup.write_text(open(os.path.join(FIXTURES, "alpha.json")).read())
     p = netspec("matrix", "--from", os.path.join(FIXTURES, "alpha.json"), str(dup), "--out", str(tmp_path / "y.html"),
                 "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS)
-    assert p.returncode == 2 and "same implementation label (alpha, alpha)" in p.stderr
+    assert p.returncode == 2 and "the same implementation label alpha; re-run one with `run --label NAME`" in p.stderr
 
 
 def test_an_implementation_that_cannot_run_is_a_column_without_results(tmp_path):
@@ -513,3 +516,24 @@ def test_load_doc_accepts_what_run_writes_and_fields_it_does_not_know(tmp_path):
     bad_name = write_json_text(tmp_path / "my results.json", json.dumps(doc))
     with pytest.raises(mx.MatrixError, match="no impl.label and its name 'my results' is no label"):
         mx.load_doc(bad_name)
+
+
+def test_matrix_mixes_a_shim_command_a_runtime_form_and_results_files(tmp_path):
+    """--impls takes LABEL=COMMAND beside names; --from files join the live runs;
+    each column's re-run command is the one its run recorded."""
+    example = "%s %s" % (sys.executable, os.path.join(ROOT, "harness", "shims", "example", "shim.py"))
+    first = tmp_path / "toy.json"
+    p = subprocess.run([os.path.join(ROOT, "harness", "netspec"), "run", "--shim", example, "--label", "toy-a",
+                        "-q", "--json", str(first), "--req", "NET.ISIP"], cwd=ROOT, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=120)
+    assert first.exists(), p.stdout + p.stderr
+    p = netspec("matrix", "--impls", "toy-b=%s" % example, "--from", str(first), "--req", "NET.ISIP",
+                "--json-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "m.html"))
+    assert p.returncode == 1, p.stdout + p.stderr          # the toy differs from Node 8
+    rows = [line.split()[0] for line in p.stdout.splitlines() if line.startswith("toy-") and ":" not in line]
+    assert rows == ["toy-b", "toy-a"], p.stdout
+    html = (tmp_path / "m.html").read_text()
+    for label in ("toy-b", "toy-a"):
+        assert "harness/netspec run --shim '%s' --label %s" % (example, label) in html
+    p = netspec("matrix", "--impls", "toy-a=%s" % example, "--from", str(first), "--out", str(tmp_path / "n.html"))
+    assert p.returncode == 2 and "two columns would have the label toy-a" in p.stderr
