@@ -1,10 +1,11 @@
 """harness/netspec: the command line of netspec.
 
-    netspec run   run the conformance suite against one implementation
-    netspec spec  check the spec and its traceability, list or export it
-    netspec matrix  run several implementations, write one HTML report
-    netspec fetch fetch a pinned runtime (node8, node20, node22, bun, deno) into the cache
-    netspec shim-check  check that a shim speaks the protocol (harness/SHIMS.md)
+    netspec run           run the conformance suite against one implementation
+    netspec spec          check the spec and its traceability, list or export it
+    netspec matrix        run several implementations, write one HTML report
+    netspec expectations  draft expectations from a run, check an expectations directory
+    netspec fetch         fetch a runtime (node8, ..., node@VERSION) into the cache
+    netspec shim-check    check that a shim speaks the protocol (harness/SHIMS.md)
 
 Exit status: 0 nothing unexpected; 1 unexpected outcomes (failures, unexpected
 passes) or spec problems; 2 the command could not run (bad arguments, no such
@@ -74,8 +75,9 @@ def build_parser():
                               "  harness/netspec run --impl node8\n"
                               "  harness/netspec run --impl ref -k eaddrinuse -j 2\n"
                               "  harness/netspec run --impl node20 --req SERVER.LISTEN --json out.json\n"
-                              "  harness/netspec run --shim \"deno run -A harness/shims/node/shim.js\" \\\n"
-                              "      --expectations my-expectations.toml\n"
+                              "  harness/netspec run --impl node@26.10.0 --json out/node26.json\n"
+                              "  harness/netspec run --node ~/node/out/Release/node --label mybuild\n"
+                              "  harness/netspec run --shim \"mynet-shim --flag\" --label mynet --expectations ci/mynet/\n"
                               "  harness/netspec run --impl ref 'conformance/server/test_listen_eaddrinuse.py::test_ipv4'")
     add_impl_args(r)
     r.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k)")
@@ -218,10 +220,11 @@ def build_parser():
     ec.set_defaults(func=cmd_expectations_check)
     e.set_defaults(func=lambda args: (e.print_help(), EXIT_USAGE)[1])
 
-    f = sub.add_parser("fetch", help="fetch pinned runtimes into the cache",
-                       description="Fetch pinned runtimes (%s) from the npm registry into %s."
-                                   % (", ".join(impls.RUNTIMES), impls.cache_dir()))
-    f.add_argument("names", nargs="*", metavar="NAME", help="default: all of them")
+    f = sub.add_parser("fetch", help="fetch runtimes into the cache",
+                       description="Fetch runtimes from the npm registry into %s: the pinned ones (%s) or "
+                                   "any published node@VERSION, bun@VERSION, deno@VERSION."
+                                   % (impls.cache_dir(), ", ".join(impls.RUNTIMES)))
+    f.add_argument("names", nargs="*", metavar="NAME", help="default: all the pinned ones")
     f.set_defaults(func=cmd_fetch)
     return p
 
