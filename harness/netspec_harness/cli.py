@@ -92,6 +92,11 @@ def build_parser():
     r.add_argument("--expectations", metavar="PATH",
                    help="expected differences: a .toml file or a directory of them (default for a pinned "
                         "NAME: harness/expectations/NAME/ or NAME.toml; none otherwise)")
+    r.add_argument("--shard", metavar="K/N",
+                   help="run shard K of N of the selected tests (deterministic by test id; merge the "
+                        "shards' --json files with `netspec merge` or `matrix --from`)")
+    r.add_argument("--durations", metavar="RESULTS.json",
+                   help="with --shard: balance the shards by the test durations of an earlier run")
     r.add_argument("-x", action="store_true", help="stop at the first failure")
     r.add_argument("--repeat", metavar="N", type=int, default=1,
                    help="run the selection N times in a row (a flake hunt); stops at the first "
@@ -191,6 +196,16 @@ def build_parser():
     x.add_argument("tests", nargs="*", metavar="TEST",
                    help="test files, folders or node ids, in every run (default: the whole suite)")
     x.set_defaults(func=cmd_matrix)
+
+    g = sub.add_parser("merge", help="join results files (the shards of a run) into one",
+                       description="Join results files of `run --json` with one label and disjoint tests (the "
+                                   "shards of a run, from any number of machines) into one results file.",
+                       epilog="example:\n  for k in 1 2 3 4; do harness/netspec run --impl node8 --shard $k/4 "
+                              "--json out/s$k.json; done\n  harness/netspec merge out/s*.json --out out/node8.json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("files", nargs="+", metavar="JSON")
+    g.add_argument("--out", metavar="FILE", required=True, help="the merged results file")
+    g.set_defaults(func=cmd_merge)
 
     e = sub.add_parser("expectations", help="draft expectations from a run, or check an expectations directory",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -321,6 +336,10 @@ def cmd_run(args):
         cmd += ["-n", args.j]
     if args.x:
         cmd += ["-x"]
+    if args.shard:
+        cmd += ["--shard", args.shard]
+    if args.durations:
+        cmd += ["--shard-durations", os.path.abspath(args.durations)]
     if args.v:
         cmd += ["-" + "v" * args.v]
     if args.q:
@@ -357,6 +376,14 @@ def check_run_args(args):
     """Everything about `run`'s arguments that can be wrong, before the suite starts."""
     if args.repeat < 1:
         raise UsageError("--repeat needs a count of at least 1")
+    if args.shard:
+        k, _, n = args.shard.partition("/")
+        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+            raise UsageError("--shard %s: give K/N with 1 <= K <= N, e.g. --shard 2/4" % args.shard)
+    if args.durations and not os.path.isfile(args.durations):
+        raise UsageError("--durations %s: no such results file; give a --json file of an earlier run" % args.durations)
+    if args.durations and not args.shard:
+        raise UsageError("--durations balances shards: give --shard K/N too")
     if args.j is not None and args.j not in ("auto", "logical") and not (args.j.isdigit() and int(args.j) >= 1):
         raise UsageError("-j needs a number of parallel tests of at least 1, or 'auto' (got %r)" % args.j)
     for flag, path in (("--json", args.json), ("--junit", args.junit)):
@@ -613,6 +640,7 @@ def cmd_matrix(args):
                 print("netspec: %s" % _one_line(exc), file=sys.stderr)
             if bad:
                 return EXIT_USAGE
+            from_docs = mx.merge_docs(from_docs)          # the shards of one run become one column
         docs = []
         if args.impls is not None or not args.from_files:
             entries = matrix_entries(args.impls if args.impls is not None
@@ -689,6 +717,26 @@ def matrix_entries(text):
     if not entries:
         raise UsageError("--impls is empty; name implementations, e.g. --impls ref,node8")
     return entries
+
+
+# --------------------------------------------------------------------- merge
+def cmd_merge(args):
+    from . import matrix as mx
+    from .plugin import write_json_atomic
+    check_output_file("--out", args.out)
+    try:
+        docs = [mx.load_doc(p) for p in mx.expand_from(args.files)]
+        merged = mx.merge_docs(docs)
+    except mx.MatrixError as exc:
+        raise UsageError(_one_line(exc)) from None
+    if len(merged) != 1:
+        raise UsageError("the files are of %d implementations (%s); merge the shards of one run at a time"
+                         % (len(merged), ", ".join(str(d["impl"].get("label")) for d in merged)))
+    write_json_atomic(args.out, merged[0])
+    s = merged[0]["summary"]
+    print("merge: wrote %s: %d files, %d tests (%s)" % (args.out, len(docs), len(merged[0]["results"]),
+                                                       ", ".join("%d %s" % (v, k) for k, v in s.items())))
+    return EXIT_OK
 
 
 # -------------------------------------------------------------- expectations

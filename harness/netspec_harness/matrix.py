@@ -343,6 +343,44 @@ def load_doc(path):
     return doc
 
 
+def merge_docs(docs):
+    """One results document per label: the documents of one label (the shards
+    of a run, from any machines) joined when their tests are disjoint, in
+    test id order, with the summary recounted. MatrixError when two of one
+    label hold the same test."""
+    groups = {}
+    for doc in docs:
+        groups.setdefault(doc["impl"].get("label"), []).append(doc)
+    out = []
+    for label, group in groups.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        seen, results = {}, []
+        for doc in group:
+            for rec in doc["results"]:
+                if rec["test"] in seen:
+                    raise MatrixError("two results files for %s both hold %s (shards of one run hold "
+                                      "disjoint tests); re-run one with `run --label NAME`" % (label, rec["test"]))
+                seen[rec["test"]] = True
+                results.append(rec)
+        results.sort(key=lambda r: r["test"])
+        merged = dict(group[0])
+        merged["results"] = results
+        merged["summary"] = {o: sum(1 for r in results if r["outcome"] == o) for o in report.OUTCOMES}
+        walls = [d.get("wall_s") for d in group]
+        merged["wall_s"] = max(walls) if all(isinstance(w, (int, float)) for w in walls) else None
+        merged["shard"] = None
+        merged["merged_from"] = len(group)
+        runs = [d.get("run") for d in group if isinstance(d.get("run"), dict)]
+        if runs:
+            broken = [r.get("broken") for r in runs if r.get("complete") is False]
+            merged["run"] = {"complete": not broken and len(runs) == len(group), "broken": "; ".join(
+                str(b) for b in broken) or None}
+        out.append(merged)
+    return out
+
+
 def expand_from(patterns):
     paths = []
     for pat in patterns:

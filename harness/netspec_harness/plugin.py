@@ -58,6 +58,10 @@ def pytest_addoption(parser):
                 help="write {complete, broken} here at the end (harness/netspec reads it: no file, no verdict)")
     g.addoption("--rerun-prefix", default=None,
                 help="how the summary spells the command that re-runs one test")
+    g.addoption("--shard", default=None, metavar="K/N",
+                help="run only shard K of N of the selected tests (deterministic by test id)")
+    g.addoption("--shard-durations", default=None, metavar="RESULTS.json",
+                help="with --shard: balance the shards by the durations in this results file")
     g.addoption("--netspec-label", default=None,
                 help="the implementation's name in the results (default: --impl, or custom)")
 
@@ -159,6 +163,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "needs(*capabilities): capabilities the shim must claim")
     config.addinivalue_line("markers", "reliability: fuzz, load and fault tests")
     config._netspec = State(config)
+    if config.getoption("shard"):
+        parse_shard(config.getoption("shard"))
+        config.pluginmanager.register(Sharder(), "netspec-shard")
     kill_all_on_signals()     # a cancelled run (SIGTERM, SIGHUP, SIGINT) leaves no shim behind
 
 
@@ -203,6 +210,61 @@ def pytest_collection_modifyitems(session, config, items):
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+
+
+class Sharder:
+    """--shard K/N: after every other selection (-k, -m, --req), keep shard K.
+    (A plugin object of its own: this module's collection hook runs first.)"""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        k, n = parse_shard(config.getoption("shard"))
+        durations = load_durations(config.getoption("shard_durations"))
+        keep = set(shard_of([i.nodeid for i in items], n, durations)[k - 1])
+        drop = [i for i in items if i.nodeid not in keep]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = [i for i in items if i.nodeid in keep]
+
+
+def parse_shard(text):
+    """(K, N) of 'K/N' with 1 <= K <= N; ValueError otherwise."""
+    k, _, n = str(text).partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise pytest.UsageError("netspec: --shard %s: give K/N with 1 <= K <= N, e.g. --shard 2/4" % text)
+    return int(k), int(n)
+
+
+def load_durations(path):
+    """{test id: seconds} of a results file (for balancing shards), {} without one."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        return {r["test"]: float(r["duration_s"]) for r in doc["results"]
+                if isinstance(r.get("duration_s"), (int, float)) and math.isfinite(r["duration_s"])}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise pytest.UsageError("netspec: --shard-durations %s: not a results file of `netspec run --json` (%s)"
+                                % (path, exc)) from None
+
+
+def shard_of(nodeids, n, durations=None):
+    """The tests of each of n shards: the longest first, each to the shard
+    with the least time so far (ties: the lower shard), by the durations of
+    a previous run (a test it lacks counts as the median; without any, as
+    1 s each, which deals sorted ids out in turn). Deterministic: the same
+    ids and durations give the same shards on every machine."""
+    durations = durations or {}
+    known = sorted(durations[t] for t in nodeids if t in durations)
+    default = known[len(known) // 2] if known else 1.0
+    order = sorted(nodeids, key=lambda t: (-round(durations.get(t, default), 6), t))
+    shards, loads = [[] for _ in range(n)], [0.0] * n
+    for t in order:
+        i = min(range(n), key=lambda j: (round(loads[j], 6), j))
+        shards[i].append(t)
+        loads[i] += durations.get(t, default)
+    return shards
 
 
 def pytest_runtest_setup(item):
@@ -475,6 +537,7 @@ def pytest_sessionfinish(session, exitstatus):
     impl["label"] = state.name
     doc = {"impl": impl, "shim": state.argv() if (state.impl or state.shim_cmd) else None,
            "expectations": state.expectation_files(), "rerun": state.rerun_prefix(),
+           "shard": config.getoption("shard"),
            "results": list(state.results.values()), "summary": counts,
            "wall_s": round(time.monotonic() - state.t0, 3),
            "run": {"complete": broken is None, "broken": broken,
