@@ -197,6 +197,31 @@ def build_parser():
                    help="test files, folders or node ids, in every run (default: the whole suite)")
     x.set_defaults(func=cmd_matrix)
 
+    h = sub.add_parser("history", help="since which Node release does each behaviour hold: measured and bisected",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run the suite on the newest release of every Node major line, compare "
+                                   "neighbouring lines test by test, and bisect every difference over the "
+                                   "releases in between down to the first release that shows it. Results are "
+                                   "cached per (Node version, test file): a second run costs nothing.",
+                       epilog="examples:\n"
+                              "  harness/netspec history --write                  # all lines from 8; spec/history.json\n"
+                              "  harness/netspec history --req SERVER.LISTEN.EADDRINUSE   # measure one area, print its story\n"
+                              "  harness/netspec history --show --req IPC.PATH    # the story from spec/history.json\n"
+                              "  harness/netspec history --from out/shards/*.json --write   # results from CI jobs")
+    h.add_argument("--req", metavar="ID-PREFIX", action="append", default=[],
+                   help="only requirements (and their tests) with this id prefix (repeatable)")
+    h.add_argument("--lines", metavar="FIRST-LAST", default="8-",
+                   help="the major lines to measure (default 8-: from 8 to the newest published)")
+    h.add_argument("-j", metavar="N", default="2", help="tests in parallel within each run (default 2)")
+    h.add_argument("--from", dest="from_files", metavar="JSON", nargs="+", default=[],
+                   help="results files of `run --impl node@VERSION --json` (any machine, shards too) "
+                        "to use instead of running those tests here")
+    h.add_argument("--no-bisect", action="store_true", help="compare the lines only, without bisecting")
+    h.add_argument("--write", action="store_true", help="write the result to spec/history.json")
+    h.add_argument("--show", action="store_true", help="print the story from spec/history.json; run nothing")
+    h.add_argument("--html", metavar="FILE", help="also write the version-axis page (requirements x versions)")
+    h.set_defaults(func=cmd_history)
+
     g = sub.add_parser("merge", help="join results files (the shards of a run) into one",
                        description="Join results files of `run --json` with one label and disjoint tests (the "
                                    "shards of a run, from any number of machines) into one results file.",
@@ -717,6 +742,51 @@ def matrix_entries(text):
     if not entries:
         raise UsageError("--impls is empty; name implementations, e.g. --impls ref,node8")
     return entries
+
+
+# ------------------------------------------------------------------- history
+def cmd_history(args):
+    from . import history as hist
+    from . import matrix as mx
+    if args.show:
+        doc = hist.load()
+        if doc is None:
+            raise UsageError("there is no spec/history.json yet; make it: harness/netspec history --write")
+    else:
+        m = re.match(r"^(\d+)-(\d*)$", args.lines)
+        if not m:
+            raise UsageError("--lines %s: give FIRST-LAST major lines, e.g. 8-26, or 8- for all from 8" % args.lines)
+        lines = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
+        if args.html:
+            check_output_file("--html", args.html)
+        if args.write and args.req:
+            raise UsageError("--write keeps the whole history: run it without --req")
+        try:
+            docs = mx.merge_docs([mx.load_doc(p) for p in mx.expand_from(args.from_files)]) if args.from_files else []
+        except mx.MatrixError as exc:
+            raise UsageError(_one_line(exc)) from None
+        import time
+        t0 = time.monotonic()
+        try:
+            doc = hist.build(lines=lines, prefixes=args.req, jobs=args.j, from_docs=docs,
+                             bisecting=not args.no_bisect)
+        except hist.HistoryError as exc:
+            raise UsageError(str(exc)) from None
+        print("history: %d Node versions measured (%d lines, %d bisection probes; %d runs, %d fetched), "
+              "%d requirements changed at least once, %.0f s" % (
+                  len(doc["probed"]), len(doc["measured"]), len(doc["probed"]) - len(doc["measured"]), doc["runs"],
+                  len(doc["fetched"]), len(doc["changes"]), time.monotonic() - t0))
+        if args.write:
+            from .plugin import write_json_atomic
+            write_json_atomic(hist.HISTORY_FILE, doc)
+            print("history: wrote %s" % os.path.relpath(hist.HISTORY_FILE))
+    if args.html:
+        from .render import history_html
+        with open(args.html, "w", encoding="utf-8") as fh:
+            fh.write(history_html(doc))
+        print("history: wrote %s" % args.html)
+    hist.story(doc, args.req)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------- merge
