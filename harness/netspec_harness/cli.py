@@ -535,7 +535,10 @@ def cmd_spec(args):
             report_href = os.path.relpath(os.path.abspath(args.report_link),
                                           os.path.dirname(os.path.abspath(args.render)))
         try:
-            mx.write_atomically(args.render, render_html(spec, traced, report_href=report_href).encode("utf-8"))
+            from . import history as hist
+            history = hist.load() if os.path.abspath(args.spec_dir) == os.path.abspath(specmod.SPEC_DIR) else None
+            mx.write_atomically(args.render, render_html(spec, traced, report_href=report_href,
+                                                         history=history).encode("utf-8"))
         except mx.MatrixError as exc:
             raise UsageError(str(exc).replace("choose another --out", "choose another --render")) from None
         print("spec: wrote %s (%d requirements)" % (args.render, len(spec.requirements)))
@@ -573,6 +576,14 @@ def cmd_spec(args):
             len(pending), sum(1 for r in spec.requirements if r.cls == "testable")))
         return EXIT_OK
     errors = specmod.check(spec, tests, args.expectations_dir)
+    if os.path.abspath(args.spec_dir) == os.path.abspath(specmod.SPEC_DIR):
+        from . import history as hist
+        try:
+            doc = hist.load()
+        except ValueError as exc:
+            doc, errors = None, errors + ["spec/history.json is not JSON: %s" % exc]
+        if doc is not None:
+            errors += hist.check(doc, spec)
     for e in errors:
         print(e)
     by_class = {c: sum(1 for r in spec.requirements if r.cls == c) for c in specmod.CLASSES}

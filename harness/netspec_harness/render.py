@@ -25,6 +25,7 @@ code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 .meta{font-size:.9rem;color:#555;margin:.2rem 0}
 .tests{font-size:.85rem;font-family:monospace;color:#555}
 .toc{columns:2;font-size:.9rem}
+.changed{font-size:.85rem;margin:.2rem 0;padding:.1rem .4rem;background:#fff4e0;border-radius:3px}
 a.results{font-size:.8rem;margin-left:.8em;padding:0 .4em;border:1px solid #7a9;border-radius:3px;text-decoration:none;color:#275}
 """
 
@@ -53,9 +54,11 @@ def _anchor(section):
     return "sec-" + re.sub(r"[^A-Za-z0-9]+", "-", section).strip("-").lower()
 
 
-def render_html(spec, traced, report_href=None):
+def render_html(spec, traced, report_href=None, history=None):
     """The page as a string. `report_href`, if given (a matrix report, relative
-    to the page), links each requirement to its row and each test to its record there."""
+    to the page), links each requirement to its row and each test to its record there.
+    `history` (spec/history.json) adds "changed in Node X.Y.Z" to each requirement it lists."""
+    changes = {c["requirement"]: c["points"] for c in (history or {}).get("changes", [])}
     by_section = {}
     for r in spec.requirements:
         by_section.setdefault(r.section, []).append(r)
@@ -86,6 +89,11 @@ def render_html(spec, traced, report_href=None):
                                  ("Observed on Node 8.17", r.node8)):
                 if value:
                     out.append("<p class=meta><b>%s:</b> %s</p>" % (label, inline_html(value)))
+            for point in changes.get(r.id, []):
+                out.append("<p class=changed><b>Changed in Node %s</b> (Node %s behaves as Node 8): %s "
+                           "&rarr; %s</p>" % (html.escape(point["first_new"]), html.escape(point["last_old"]),
+                                              html.escape("; ".join(point["before"])[:300]),
+                                              html.escape("; ".join(point["after"])[:300])))
             tests = traced.get(r.id, [])
             if tests:
                 items = []
@@ -98,4 +106,64 @@ def render_html(spec, traced, report_href=None):
                 out.append("<p class=tests>tests: none yet</p>")
             out.append("<p class=meta>%s</p></div>" % html.escape(r.where))
     out.append("</html>")
+    return "\n".join(out)
+
+
+HISTORY_CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222}
+table{border-collapse:collapse;font-size:.8rem} th,td{border:1px solid #ddd;padding:.15rem .35rem}
+th.v{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;white-space:nowrap}
+td.P{background:#cfe9d6} td.F{background:#f3c5c0} td.N{background:#f6f6f6;color:#999}
+td.chg{outline:2px solid #d80;outline-offset:-2px;font-weight:bold}
+td.id{font-family:monospace;white-space:nowrap} .note{color:#555;max-width:60rem}
+"""
+
+
+def history_html(doc, tests=None):
+    """The version axis: each requirement that ever changed (rows) across the
+    measured Node lines (columns): P where all its tests passed, F where one
+    failed, a marked cell where a change point falls (the first release that
+    shows the new behaviour is named in it; hover for before and after)."""
+    from . import spec as specmod
+    tests = tests if tests is not None else specmod.scan_tests()
+    by_req = {}
+    for t, (ids, _, _) in tests.items():
+        for rid in ids:
+            by_req.setdefault(rid, []).append(t)
+    measured = doc.get("measured", [])
+    verdicts = doc.get("verdicts", {})
+
+    def key(v):
+        return [int(x) if x.isdigit() else 0 for x in v.split(".")]
+
+    out = ["<!doctype html><html lang=en><meta charset=utf-8><title>netspec: what changed when</title>",
+           "<style>%s</style><h1>What changed when: Node's <code>net</code> module, release by release</h1>"
+           % HISTORY_CSS,
+           "<p class=note>Measured with <code>%s</code> at suite commit <code>%s</code> (%s). Each column is the "
+           "newest release of a Node major line; a cell is P when every test of the requirement passed there, F "
+           "when one failed (Node 8.17 is the spec, so F means: behaves otherwise than Node 8). An outlined cell "
+           "is where the behaviour changed: it names the first release that shows the new behaviour, found by "
+           "bisecting the releases in between.</p>" % (
+               html.escape(str(doc.get("command", ""))), html.escape(str(doc.get("suite_commit", ""))[:12]),
+               html.escape(str(doc.get("generated", ""))))]
+    out.append("<table id=history><thead><tr><th>requirement</th>%s</tr></thead><tbody>" % "".join(
+        "<th class=v>%s</th>" % html.escape(v) for v in measured))
+    for change in doc.get("changes", []):
+        rid = change["requirement"]
+        out.append('<tr id="%s"><td class=id>%s</td>' % (html.escape(rid), html.escape(rid)))
+        for i, v in enumerate(measured):
+            outcomes = [o for t, o in verdicts.get(v, {}).items() if t.split("[")[0] in by_req.get(rid, [])]
+            cls = "N" if not outcomes else "F" if any(o in ("failed", "xfailed") for o in outcomes) else "P"
+            prev = measured[i - 1] if i else None
+            here = [p for p in change["points"] if (prev is None or key(p["first_new"]) > key(prev))
+                    and key(p["first_new"]) <= key(v)]
+            if here:
+                title = " | ".join("from %s: %s -> %s" % (p["first_new"], "; ".join(p["before"]), "; ".join(p["after"]))
+                                   for p in here)
+                out.append('<td class="%s chg" title="%s">%s %s</td>' % (
+                    cls, html.escape(title[:600]), cls, html.escape(", ".join(p["first_new"] for p in here))))
+            else:
+                out.append('<td class="%s">%s</td>' % (cls, cls))
+        out.append("</tr>")
+    out.append("</tbody></table></html>")
     return "\n".join(out)

@@ -485,3 +485,35 @@ if __name__ == "__main__":
     path, _, frag = target.partition("#")
     screenshot("file://" + os.path.abspath(path) + ("#" + frag if frag else ""), sys.argv[2])
     print("wrote %s" % sys.argv[2])
+
+
+# ------------------------------------------------- the version axis (history)
+HISTORY = {
+    "command": "harness/netspec history", "suite_commit": "0123456789abcdef", "generated": "2026-12-07",
+    "measured": ["8.17.0", "10.24.1", "12.22.12"],
+    "verdicts": {"8.17.0": {"conformance/a/test_a.py::test_a": "passed", "conformance/a/test_b.py::test_b": "passed"},
+                 "10.24.1": {"conformance/a/test_a.py::test_a": "failed", "conformance/a/test_b.py::test_b": "passed"},
+                 "12.22.12": {"conformance/a/test_a.py::test_a": "passed", "conformance/a/test_b.py::test_b": "passed"}},
+    "changes": [{"requirement": "DEMO.A.1", "points": [
+        {"last_old": "9.11.2", "first_new": "10.0.0", "tests": ["conformance/a/test_a.py::test_a"],
+         "before": ["passed"], "after": ["failed: <b>errno</b> -98, not the code 'EADDRINUSE'"]},
+        {"last_old": "11.4.0", "first_new": "11.5.0", "tests": ["conformance/a/test_a.py::test_a"],
+         "before": ["failed: errno -98"], "after": ["passed"]}]}],
+}
+
+
+def test_the_version_axis_marks_each_change_where_it_happened(browser, tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "harness"))
+    from netspec_harness.render import history_html
+    page = tmp_path / "history.html"
+    page.write_text(history_html(HISTORY, tests={"conformance/a/test_a.py::test_a": (["DEMO.A.1"], "", 1),
+                                                 "conformance/a/test_b.py::test_b": (["DEMO.B.1"], "", 1)}))
+    browser.get("file://" + str(page))
+    heads = browser.js("return Array.from(document.querySelectorAll('#history th.v')).map(e => e.textContent)")
+    assert heads == ["8.17.0", "10.24.1", "12.22.12"]
+    cells = browser.js("return Array.from(document.querySelectorAll('tr[id=\"DEMO.A.1\"] td')).map("
+                       "e => [e.className, e.textContent])")
+    assert cells == [["id", "DEMO.A.1"], ["P", "P"], ["F chg", "F 10.0.0"], ["P chg", "P 11.5.0"]]
+    title = browser.js("return document.querySelector('td.chg').title")
+    assert "from 10.0.0: passed -> failed: <b>errno</b> -98" in title          # text, not markup
+    assert browser.js("return document.querySelectorAll('b').length") == 0

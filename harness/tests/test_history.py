@@ -1,0 +1,84 @@
+"""`netspec history`'s parts that need no runtime: signatures, the bisection
+over releases (with a measurer that answers from a table), the story, the
+check against the spec and the spec page's 'changed in' line."""
+import io
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+from netspec_harness import history as hist  # noqa: E402
+from netspec_harness import spec as specmod  # noqa: E402
+from netspec_harness.render import render_html  # noqa: E402
+
+
+def test_a_signature_ignores_what_varies_from_run_to_run():
+    a = {"outcome": "failed", "message": "x.py:3: ShimTimeout: no 'end' event on h4 within 5.0 s; seen: h4:data; "
+                                        "instead on h4: 'error' (EPIPE: /tmp/nsab12/s.sock 40123)"}
+    b = {"outcome": "failed", "message": "x.py:3: ShimTimeout: no 'end' event on h9 within 1.5 s; seen: h9:x, h9:y; "
+                                        "instead on h9: 'error' (EPIPE: /tmp/nszz99/s.sock 51234)"}
+    assert hist.signature(a) == hist.signature(b)
+    assert hist.signature({"outcome": "xfailed", "message": "m"}) == ("failed", "m")
+    assert hist.signature({"outcome": "passed", "message": ""}) == ("passed", "")
+
+
+class TableMeasurer:
+    """Answers as if each test's behaviour switched at the given releases."""
+
+    def __init__(self, switches):
+        self.switches = switches      # test -> [(first release of a behaviour, its message), ...]
+        self.asked = []
+
+    def measure(self, version, functions):
+        self.asked.append(version)
+        out = {}
+        for t, steps in self.switches.items():
+            msg = [m for first, m in steps if key(first) <= key(version)][-1]
+            out[t] = {"test": t, "outcome": "passed" if msg == "ok" else "failed", "message": msg}
+        return out
+
+
+def key(v):
+    return [int(x) for x in v.split(".")]
+
+
+def test_bisection_finds_every_change_point_between_two_lines():
+    between = ["10.%d.0" % i for i in range(1, 16)] + ["11.0.0", "11.1.0"]
+    m = TableMeasurer({"t::a": [("0.0.0", "ok"), ("10.5.0", "errno -98")],
+                       "t::b": [("0.0.0", "ok"), ("10.3.0", "odd"), ("11.0.0", "ok2")]})
+    lo, hi = "10.0.0", "12.0.0"
+    ends = {lo: m.measure(lo, []), hi: m.measure(hi, [])}
+    diff = hist.changed_tests(ends[lo], ends[hi])
+    assert diff == ["t::a", "t::b"]
+    points = []
+    hist.bisect(m, lo, hi, between, diff, {t: hist.signature(ends[lo][t]) for t in diff},
+                {t: hist.signature(ends[hi][t]) for t in diff}, points)
+    assert set(points) == {("10.2.0", "10.3.0", "t::b"), ("10.4.0", "10.5.0", "t::a"),
+                           ("10.15.0", "11.0.0", "t::b")}
+    assert len(m.asked) <= 12, m.asked
+
+
+DOC = {"command": "harness/netspec history", "measured": ["8.17.0", "20.20.2"], "changes": [
+    {"requirement": "IPC.PATH.TRUNCATE.1", "points": [
+        {"last_old": "20.3.1", "first_new": "20.4.0", "tests": ["t"], "before": ["passed"],
+         "after": ["failed: AssertionError: files of [108] bytes, expected one of 107"]}]}]}
+
+
+def test_the_story_of_an_area():
+    out = io.StringIO()
+    assert hist.story(DOC, ["IPC.PATH"], out=out) == 1
+    assert out.getvalue().splitlines() == [
+        "IPC.PATH.TRUNCATE.1", "  Node 20.3.1 -> from 20.4.0 (1 test)", "    before: passed",
+        "    after:  failed: AssertionError: files of [108] bytes, expected one of 107"]
+    out = io.StringIO()
+    assert hist.story(DOC, ["SERVER"], out=out) == 0 and "no requirement starting with SERVER" in out.getvalue()
+
+
+def test_check_names_an_unknown_requirement_and_the_spec_page_shows_the_change():
+    spec = specmod.load()
+    assert hist.check(DOC, spec) == []
+    bad = {"command": "c", "changes": [{"requirement": "NO.SUCH.1", "points": []}]}
+    assert hist.check(bad, spec) == ["spec/history.json: unknown requirement NO.SUCH.1 (regenerate: c)"]
+    page = render_html(spec, specmod.trace(spec, specmod.scan_tests()), history=DOC)
+    assert ("<b>Changed in Node 20.4.0</b> (Node 20.3.1 behaves as Node 8): passed &rarr; failed: "
+            "AssertionError: files of [108] bytes, expected one of 107") in page
