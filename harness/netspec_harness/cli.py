@@ -220,6 +220,8 @@ def build_parser():
     h.add_argument("--write", action="store_true", help="write the result to spec/history.json")
     h.add_argument("--show", action="store_true", help="print the story from spec/history.json; run nothing")
     h.add_argument("--html", metavar="FILE", help="also write the version-axis page (requirements x versions)")
+    h.add_argument("--plan", action="store_true",
+                   help="print the versions --lines would measure, as a JSON list (a CI job matrix), and stop")
     h.set_defaults(func=cmd_history)
 
     g = sub.add_parser("merge", help="join results files (the shards of a run) into one",
@@ -759,6 +761,13 @@ def matrix_entries(text):
 def cmd_history(args):
     from . import history as hist
     from . import matrix as mx
+    if args.plan:
+        m = re.match(r"^(\d+)-(\d*)$", args.lines)
+        if not m:
+            raise UsageError("--lines %s: give FIRST-LAST major lines, e.g. 8-26, or 8- for all from 8" % args.lines)
+        print(json.dumps(hist.newest_per_line(hist.releases(), int(m.group(1)),
+                                              int(m.group(2)) if m.group(2) else None)))
+        return EXIT_OK
     if args.show:
         doc = hist.load()
         if doc is None:
@@ -770,8 +779,6 @@ def cmd_history(args):
         lines = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
         if args.html:
             check_output_file("--html", args.html)
-        if args.write and args.req:
-            raise UsageError("--write keeps the whole history: run it without --req")
         try:
             docs = mx.merge_docs([mx.load_doc(p) for p in mx.expand_from(args.from_files)]) if args.from_files else []
         except mx.MatrixError as exc:

@@ -99,7 +99,7 @@ class Cache:
     """Per (version, test file content, suite key): {test id: record}."""
 
     def __init__(self, root=None):
-        self.root = root or os.path.join(impls.cache_dir(), "history")
+        self.root = root or os.environ.get("NETSPEC_HISTORY_CACHE") or os.path.join(impls.cache_dir(), "history")
         self.suite = suite_key()
         self._file_keys = {}
 
