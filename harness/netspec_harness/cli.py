@@ -224,6 +224,15 @@ def build_parser():
                    help="print the versions --lines would measure, as a JSON list (a CI job matrix), and stop")
     h.set_defaults(func=cmd_history)
 
+    k = sub.add_parser("cache", help="list or prune the runtimes and history results in the cache",
+                       description="The cache (%s) keeps fetched runtimes and `history` results. `list` "
+                                   "shows what is there and how big; `prune` removes the runtimes that are "
+                                   "not pinned and the history results of test files that changed since "
+                                   "(--all: everything but the pinned runtimes)." % impls.cache_dir())
+    k.add_argument("action", choices=("list", "prune"))
+    k.add_argument("--all", action="store_true", help="with prune: also every history result")
+    k.set_defaults(func=cmd_cache)
+
     g = sub.add_parser("merge", help="join results files (the shards of a run) into one",
                        description="Join results files of `run --json` with one label and disjoint tests (the "
                                    "shards of a run, from any number of machines) into one results file.",
@@ -804,6 +813,58 @@ def cmd_history(args):
             fh.write(history_html(doc))
         print("history: wrote %s" % args.html)
     hist.story(doc, args.req)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------- cache
+def _size(path):
+    total = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(d, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def cmd_cache(args):
+    import shutil
+    from . import history as hist
+    root = impls.cache_dir()
+    pinned = {"%s-%s" % (pkg.lstrip("@").replace("/", "+"), ver) for pkg, ver, _ in impls.RUNTIMES.values()}
+    runtimes = sorted(n for n in (os.listdir(root) if os.path.isdir(root) else [])
+                      if re.match(r"^.+-\d+\.\d+\.\d+.*$", n) and os.path.isdir(os.path.join(root, n)))
+    cache = hist.Cache()
+    results = []
+    if os.path.isdir(cache.root):
+        for version in sorted(os.listdir(cache.root)):
+            for name in sorted(os.listdir(os.path.join(cache.root, version))):
+                test_file, _, rest = name.rpartition("-")[0].rpartition("-")
+                path = os.path.join(cache.root, version, name)
+                fresh = (os.path.exists(os.path.join(ROOT, test_file.replace("+", "/"))) and
+                         path == cache._path(version, test_file.replace("+", "/")))
+                results.append((version, path, fresh))
+    if args.action == "list":
+        for n in runtimes:
+            print("runtime  %-40s %8.1f MB%s" % (n, _size(os.path.join(root, n)) / 1e6, "  (pinned)" if n in pinned else ""))
+        by_version = {}
+        for version, path, fresh in results:
+            by_version.setdefault(version, [0, 0])[0 if fresh else 1] += 1
+        for version, (fresh, stale) in sorted(by_version.items(), key=lambda kv: impls._version_key(kv[0])):
+            print("history  node@%-35s %4d test files%s" % (version, fresh, ", %d stale" % stale if stale else ""))
+        print("cache: %s, %.1f MB" % (root, _size(root) / 1e6))
+        return EXIT_OK
+    removed = 0
+    for n in runtimes:
+        if n not in pinned:
+            shutil.rmtree(os.path.join(root, n), ignore_errors=True)
+            removed += 1
+    for version, path, fresh in results:
+        if args.all or not fresh:
+            os.unlink(path)
+            removed += 1
+    print("cache: removed %d entries; %s now holds %.1f MB" % (removed, root, _size(root) / 1e6))
     return EXIT_OK
 
 

