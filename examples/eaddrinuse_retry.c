@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
     r.max_tries = 1;
 
   base = event_base_new();
-  if (base == NULL || (r.srv = ns_server_new(base, NULL, on_server, &r)) == NULL ||
+  if (base == NULL || (r.srv = ns_server_new(base, NULL, on_server, &r, NULL)) == NULL ||
       (r.timer = evtimer_new(base, on_timer, &r)) == NULL) {
     fprintf(stderr, "out of memory\n");
     return 1;

@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
 
   base = event_base_new();
   if (base == NULL ||
-      (srv = ns_server_new(base, NULL, on_server, &status)) == NULL) {
+      (srv = ns_server_new(base, NULL, on_server, &status, NULL)) == NULL) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }

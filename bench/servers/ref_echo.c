@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
   bench_setup();
   base = event_base_new();
   if (base == NULL ||
-      (srv = ns_server_new(base, NULL, on_server, &status)) == NULL) {
+      (srv = ns_server_new(base, NULL, on_server, &status, NULL)) == NULL) {
     fprintf(stderr, "ref_echo: out of memory\n");
     return 1;
   }

@@ -9,7 +9,11 @@
  *   - Like Node, nothing is emitted from inside the call that caused it: a
  *     call that succeeds or fails asynchronously reports through an event on
  *     a later loop iteration ("the next tick"). Synchronous misuse (a bad
- *     argument) is reported by the return value and an `ns_error` out-param.
+ *     argument) is reported by the return value and an `ns_error` out-param
+ *     (which may be NULL when the caller does not want the details).
+ *     Misuse that Node has no error for, such as a NULL `base` given to a
+ *     constructor or an unusable configuration text, is a "TypeError" with
+ *     code "EINVAL" and errnum EINVAL.
  *   - Each handle has one event callback (an emitter with one listener); the
  *     event structure says which event it is.
  *   - Strings passed in are copied; strings handed out stay valid for the
@@ -122,7 +126,7 @@ int ns_is_ip(const char *text);
 
 /** Runs `base` until no ref'd handle nor pending emission remains, or until
  *  event_base_loopbreak()/loopexit(). Returns 0, or -1 on a libevent
- *  error. */
+ *  error or when `base` is NULL. */
 int ns_run(struct event_base *base);
 
 /** Number of ref'd handles (and pending emissions) on `base` right now. */
@@ -135,11 +139,15 @@ int ns_base_refs(struct event_base *base);
  * one DNS name server. Without a name server a name missing from the hosts
  * file fails as getaddrinfo() does when no name server answers: EAI_AGAIN
  * ("getaddrinfo EAI_AGAIN"). Call before the first lookup on `base`.
- * `hosts_path` NULL keeps "/etc/hosts"; `nameserver` is "IP" or "IP:PORT"
- * or NULL for none. Returns 0, or -1 (bad nameserver text, no memory).
+ * `hosts_path` NULL keeps "/etc/hosts"; `nameserver` is NULL for none, or
+ * "IPv4", "IPv6", "IPv4:PORT" or "[IPv6]:PORT" (PORT 1..65535; 53 when
+ * left out). Returns 0, or -1 with *err (if non-NULL) filled: EINVAL for a
+ * NULL `base`, an empty `hosts_path` or a name server text of any other
+ * form (a host name, a port out of range), ENOMEM when out of memory; the
+ * configuration is then unchanged.
  */
 int ns_dns_configure(struct event_base *base, const char *hosts_path,
-                     const char *nameserver);
+                     const char *nameserver, ns_error *err);
 
 /**
  * Also asks the name servers of a resolv.conf file (`path`, e.g.
@@ -147,11 +155,13 @@ int ns_dns_configure(struct event_base *base, const char *hosts_path,
  * through getaddrinfo(). Off by default, so that a program (or a unit test)
  * never sends a query anywhere it did not name; a name server the server
  * says does not know the name gives ENOTFOUND, one that does not answer
- * EAI_AGAIN. Call before the first lookup on `base`. Returns 0, or -1 when
- * out of memory. The file is read at the first lookup; an unreadable file
- * adds no name server.
+ * EAI_AGAIN. Call before the first lookup on `base`. Returns 0, or -1 with
+ * *err (if non-NULL) filled: EINVAL for a NULL `base` or a NULL or empty
+ * `path`, ENOMEM when out of memory. The file is read at the first lookup;
+ * an unreadable file adds no name server.
  */
-int ns_dns_use_resolv_conf(struct event_base *base, const char *path);
+int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
+                           ns_error *err);
 
 /** Releases what the library keeps for `base`: its DNS resolver, and
  *  every socket of `base` whose memory is still there (held or not, open
@@ -239,8 +249,8 @@ typedef struct ns_socket_options {
  * defaults. Without has_fd the socket has no descriptor until
  * ns_socket_connect(). With has_fd the descriptor (TCP or Unix stream) is
  * made non-blocking and the socket starts reading at once. Returns NULL
- * when out of memory, or (has_fd) when `fd` is not a stream socket, with
- * *err (if non-NULL) filled. Emits nothing. See "Lifetime" above: a socket
+ * with *err (if non-NULL) filled when `base` is NULL (EINVAL), when out of
+ * memory, or (has_fd) when `fd` is not a stream socket. Emits nothing. See "Lifetime" above: a socket
  * that never gets a descriptor is released when destroyed or freed (or by
  * ns_base_cleanup()).
  */
@@ -503,12 +513,13 @@ typedef struct ns_server_options {
 /**
  * Creates a server on `base` (which the caller owns and must outlive the
  * server). `opts` may be NULL for defaults. `cb` receives every event, with
- * `arg`. Returns NULL only when memory is exhausted. The caller owns the
- * server and releases it with ns_server_free(). Emits nothing.
+ * `arg`. Returns NULL with *err (if non-NULL) filled when `base` is NULL
+ * (EINVAL) or memory is exhausted (ENOMEM). The caller owns the server and
+ * releases it with ns_server_free(). Emits nothing.
  */
 ns_server *ns_server_new(struct event_base *base,
                          const ns_server_options *opts, ns_server_cb cb,
-                         void *arg);
+                         void *arg, ns_error *err);
 
 /** What to listen on: server.listen(options) in C. Zero-initialise, then set
  *  `path` for a Unix domain socket, or `host`/`port` for TCP. A path longer
@@ -545,8 +556,8 @@ int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
 /**
  * server.listen(otherServer[, backlog]) (SERVER.LISTEN.HANDLE.SERVER.*):
  * `srv` listens on the listening socket of `lender` (another server of the
- * same base) with `backlog` (<= 0: 511), which applies to the shared
- * socket. From then on `srv` emits the connections and `lender` none;
+ * same base: a lender of another base returns -1 with an EINVAL *err) with
+ * `backlog` (<= 0: 511), which applies to the shared socket. From then on `srv` emits the connections and `lender` none;
  * closing (or freeing) either server stops the shared socket for both,
  * although the other still reads as listening until it is closed itself.
  * address() of `srv` is the lender's. Returns -1 with *err (Error "Invalid
@@ -577,7 +588,8 @@ int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
  * descriptor of `sock`. A connected socket cannot listen: returns 0 and
  * NS_SERVER_ERROR "listen EINVAL" (port -1) follows; the socket itself is
  * left as it is. A socket without a descriptor returns -1 with *err (Error
- * "Invalid listen argument: Socket { _handle: null }").
+ * "Invalid listen argument: Socket { _handle: null }"); so does, with an
+ * EINVAL *err, a socket of another base.
  */
 int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
                             ns_error *err);

@@ -49,4 +49,9 @@ socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun);
  * sets out->address_len. */
 void ns__addr_pipe(const char *src, size_t len, ns_address *out);
 
+/* Non-zero when `text` is a name server address ns_dns_configure()
+ * accepts: "IPv4", "IPv6", "IPv4:PORT" or "[IPv6]:PORT", PORT being 1 to
+ * 65535 in decimal digits (no zone, no host name, nothing after it). */
+int ns__addr_nameserver_ok(const char *text);
+
 #endif /* NS_SRC_ADDR_H */

@@ -157,3 +157,9 @@ void ns__error_plain(ns_error *err, const char *name, const char *message) {
   err->name = name;
   ns__copy_text(err->message, sizeof err->message, message);
 }
+
+void ns__error_invalid(ns_error *err, const char *message) {
+  ns__error_plain(err, "TypeError", message);
+  err->code = "EINVAL";
+  err->errnum = EINVAL;
+}

@@ -36,4 +36,9 @@ void ns__error_lookup(ns_error *err, const char *code, const char *hostname,
  * no code, syscall or address. */
 void ns__error_plain(ns_error *err, const char *name, const char *message);
 
+/* Misuse of the C API that Node has no error for (a NULL base, an argument
+ * the library cannot use): name "TypeError", code "EINVAL", errnum EINVAL,
+ * no syscall or address; `message` says which argument and why. */
+void ns__error_invalid(ns_error *err, const char *message);
+
 #endif /* NS_SRC_ERROR_H */

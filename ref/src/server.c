@@ -4,6 +4,7 @@
  */
 #include "server_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,11 +18,20 @@
 
 ns_server *ns_server_new(struct event_base *base,
                          const ns_server_options *opts, ns_server_cb cb,
-                         void *arg) {
-  ns_server *srv = calloc(1, sizeof *srv);
+                         void *arg, ns_error *err) {
+  ns_server *srv;
+  ns_error scratch;
 
-  if (srv == NULL)
+  if (err == NULL)
+    err = &scratch;
+  if (base == NULL) {
+    ns__error_invalid(err, "ns_server_new: base is NULL");
     return NULL;
+  }
+  if ((srv = calloc(1, sizeof *srv)) == NULL) {
+    ns__error_sys(err, ENOMEM, "socket");
+    return NULL;
+  }
   srv->base = base;
   srv->cb = cb;
   srv->arg = arg;

@@ -112,6 +112,11 @@ int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
     err = &scratch;
   if (srv == NULL || lender == NULL || lender->fd < 0)
     return invalid(err, "Server { _handle: null }");
+  if (lender->base != srv->base) {
+    ns__error_invalid(err, "ns_server_listen_server: the two servers are "
+                           "on different event bases");
+    return -1;
+  }
   if (lender == srv || srv->fd >= 0) { /* keeps its own socket */
     ns__server_setup_listen(srv, backlog_of(backlog), 0, NULL, -1);
     return 0;
@@ -172,6 +177,11 @@ int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
     err = &scratch;
   if (sock == NULL || sock->fd < 0)
     return invalid(err, "Socket { _handle: null }");
+  if (sock->base != srv->base) {
+    ns__error_invalid(err, "ns_server_listen_socket: the server and the "
+                           "socket are on different event bases");
+    return -1;
+  }
   /* Node listens on the socket's own handle; a connected socket fails
    * with EINVAL. Listening on a copy gives the same outcome and leaves
    * the socket itself alone. */

@@ -177,12 +177,16 @@ int ns__socket_set_text(char **dst, const char *src) {
 ns_socket *ns_socket_new(struct event_base *base,
                          const ns_socket_options *opts, ns_socket_cb cb,
                          void *arg, ns_error *err) {
-  ns_socket *sock = ns__socket_alloc(base);
+  ns_socket *sock;
   ns_error scratch;
 
   if (err == NULL)
     err = &scratch;
-  if (sock == NULL) {
+  if (base == NULL) {
+    ns__error_invalid(err, "ns_socket_new: base is NULL");
+    return NULL;
+  }
+  if ((sock = ns__socket_alloc(base)) == NULL) {
     ns__error_sys(err, ENOMEM, "socket");
     return NULL;
   }

@@ -253,7 +253,7 @@ Test(server, listen_ipv4_ephemeral) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_not_null(srv);
   cr_expect_eq(ns_server_address(srv, &a), -1);
   cr_expect_eq(a.kind, NS_ADDRESS_NONE);
@@ -279,7 +279,7 @@ Test(server, listen_localhost_is_ipv4) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("localhost", 0));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
@@ -298,8 +298,8 @@ Test(server, eaddrinuse_ipv4) {
   int port;
 
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -326,8 +326,8 @@ Test(server, eaddrinuse_ipv6) {
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp("::1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -350,7 +350,7 @@ Test(server, host_omitted_is_dual_stack) {
   int fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_assert_eq(ns_server_address(srv, &a), 0);
@@ -384,8 +384,8 @@ Test(server, host_omitted_eaddrinuse) {
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port));
@@ -405,7 +405,7 @@ Test(server, null_options_listen_anywhere) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_eq(ns_server_listen(srv, NULL, NULL), 0);
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_expect_gt(port_of(srv), 0);
@@ -421,9 +421,9 @@ Test(server, events_keep_queue_order_across_servers) {
   int port;
 
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
-  c = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  c = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port)); /* fails */
@@ -449,7 +449,7 @@ Test(server, listen_again_keeps_socket) {
   int port;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(srv);
@@ -473,7 +473,7 @@ Test(server, validation_errors_are_synchronous) {
   ns_error err;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   o = tcp("127.0.0.1", 65536);
   cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
   cr_expect_str_eq(err.name, "RangeError");
@@ -509,7 +509,7 @@ Test(server, close_not_running) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_close(srv, on_close_cb, &r);
   cr_expect_eq(r.n, 0);
   cr_assert(run_until(&r, 2, 2000));
@@ -531,7 +531,7 @@ Test(server, close_twice) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_close(srv, on_close_cb, &r);
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 4, 2000));
@@ -549,7 +549,7 @@ Test(server, close_listening) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -571,7 +571,7 @@ Test(server, close_right_after_listen) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 2, 2000));
@@ -590,7 +590,7 @@ Test(server, close_before_host_lookup) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 3, 2000));
@@ -608,7 +608,7 @@ Test(server, free_in_close_callback) {
 
   rec_init(&r);
   r.free_on_close_cb = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -625,7 +625,7 @@ Test(server, free_with_pending_events) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   listen_ok(&r, srv, tcp("127.0.0.1", 0)); /* a pending lookup */
   ns_server_close(srv, on_close_cb, &r);
@@ -646,7 +646,7 @@ Test(server, connection_remote_address) {
   int fd, local_port;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), &local_port);
@@ -671,7 +671,7 @@ Test(server, close_waits_for_connections) {
   int fd1, fd2;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -703,7 +703,7 @@ Test(server, destroy_in_connection_event) {
   rec_init(&r);
   r.destroy_on_connection = 1;
   r.close_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -725,7 +725,7 @@ Test(server, free_in_connection_event) {
 
   rec_init(&r);
   r.free_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -746,7 +746,7 @@ Test(server, free_with_open_connections) {
   char byte;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -769,8 +769,8 @@ Test(server, pipe_listen_and_eaddrinuse) {
   make_dir(dir);
   snprintf(path, sizeof path, "%s/s.sock", dir);
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, pipe_at(path));
   cr_expect_eq(ns_server_listening(a), 1);
   cr_assert_eq(ns_server_address(a, &addr), 0);
@@ -812,7 +812,7 @@ Test(server, pipe_connection) {
 
   make_dir(dir);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   memset(&sun, 0, sizeof sun);
   sun.sun_family = AF_UNIX;
   snprintf(sun.sun_path, sizeof sun.sun_path, "%s/c.sock", dir);
@@ -851,7 +851,7 @@ Test(server, pipe_long_path_truncated) {
   memcpy(cut, path, 107);
   cut[107] = '\0';
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, pipe_at(path));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
@@ -875,7 +875,7 @@ Test(server, pipe_missing_directory) {
   const char *path = "/nonexistent-netspec-dir/x.sock";
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, pipe_at(path));
   cr_expect_eq(ns_server_listening(srv), 0);
   cr_assert(run_until(&r, 1, 2000));
@@ -919,7 +919,7 @@ Test(server, max_connections_turns_away_and_counts) {
 
   memset(&c, 0, sizeof c);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_expect_eq(ns_server_get_connections(srv, NULL, NULL), -1);
   cr_assert_eq(ns_server_get_connections(srv, on_count, &c), 0);
   cr_expect_eq(c.n, 0, "answered synchronously");
@@ -955,7 +955,7 @@ Test(server, negative_max_connections_refuses_all) {
   int fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_set_max_connections(srv, -1);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
@@ -980,9 +980,9 @@ Test(server, listen_on_another_servers_socket) {
   int fd, port;
 
   rec_init(&r);
-  lender = ns_server_new(r.base, NULL, on_event, &r);
-  borrower = ns_server_new(r.base, NULL, on_event, &r);
-  idle = ns_server_new(r.base, NULL, on_event, &r);
+  lender = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  borrower = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  idle = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_expect_eq(ns_server_listen_server(borrower, idle, 0, &err), -1);
   cr_expect_str_eq(err.name, "Error");
   cr_expect_eq(strncmp(err.message, "Invalid listen argument:", 24), 0);
@@ -1037,7 +1037,7 @@ Test(server, listen_on_an_inherited_descriptor) {
   int lfd, fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_expect_eq(ns_server_listen_fd(srv, -1, 0, &err), -1);
   cr_expect_str_eq(err.message, "Invalid listen argument: { fd: -1 }");
   lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -1075,8 +1075,8 @@ Test(server, listen_on_a_connected_socket_fails_with_einval) {
   int fd;
 
   rec_init(&r);
-  holder = ns_server_new(r.base, NULL, on_event, &r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  holder = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, holder, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(holder), NULL);
@@ -1123,7 +1123,7 @@ Test(server, free_at_exit_leaves_the_socket_file) {
   memcpy(full, path, strlen(path));
   memcpy(full + strlen(path), "\0tail", 6);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   o = pipe_at(full);
   o.path_len = strlen(path) + 5;
   listen_ok(&r, srv, o);
@@ -1146,7 +1146,7 @@ Test(server, listen_on_a_descriptor_that_is_no_socket) {
   int fds[2];
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_eq(pipe(fds), 0);
   cr_assert_eq(ns_server_listen_fd(srv, fds[0], 0, &err), 0);
   cr_expect_eq(ns_server_listening(srv), 0, "not listening, at once");

@@ -548,7 +548,7 @@ static void on_server(ns_server *srv, const ns_server_event *ev, void *arg) {
 
 Test(socket, an_unrefd_listening_server_does_not_keep_ns_run_going) {
   struct event_base *base = event_base_new();
-  ns_server *srv = ns_server_new(base, NULL, on_server, base);
+  ns_server *srv = ns_server_new(base, NULL, on_server, base, NULL);
   ns_listen_options lo = {0};
 
   lo.host = NULL;

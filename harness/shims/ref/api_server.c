@@ -122,7 +122,7 @@ void server_create(call *c) {
   so.pause_on_connect = val_truthy(val_prop(opts, "pauseOnConnect"));
 
   st = xcalloc(1, sizeof *st);
-  st->srv = xalloc_check(ns_server_new(shim_base, &so, on_server_event, st));
+  st->srv = xalloc_check(ns_server_new(shim_base, &so, on_server_event, st, NULL));
   st->self = handles_add(&server_class, st);
   if ((label = val_callback_label(listener)) != NULL)
     labels_add(&st->on_connection, label);
