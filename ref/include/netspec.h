@@ -35,13 +35,21 @@ extern "C" {
 
 struct event_base;
 
+/* NS_API marks the library's public functions: the library is compiled with
+ * hidden visibility, so a shared libnetspec exports these and nothing else. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NS_API __attribute__((visibility("default")))
+#else
+#define NS_API
+#endif
+
 #define NS_VERSION_MAJOR 0
 #define NS_VERSION_MINOR 1
 #define NS_VERSION_PATCH 0
 #define NS_VERSION_STRING "0.1.0"
 
 /** Returns the library version as "MAJOR.MINOR.PATCH" (a static string). */
-const char *ns_version(void);
+NS_API const char *ns_version(void);
 
 /* ------------------------------------------------------------------ errors */
 
@@ -76,7 +84,7 @@ typedef struct ns_error {
 
 /** Returns the symbolic name of a positive errno value ("EADDRINUSE"), or
  *  "UNKNOWN" for a value it does not know. The string is static. */
-const char *ns_errno_code(int errnum);
+NS_API const char *ns_errno_code(int errnum);
 
 /* --------------------------------------------------------------- addresses */
 
@@ -101,7 +109,7 @@ typedef struct ns_address {
 
 /** net.isIP(text): 4 for an IPv4 literal, 6 for an IPv6 one (a "%zone"
  *  suffix allowed), else 0. */
-int ns_is_ip(const char *text);
+NS_API int ns_is_ip(const char *text);
 
 /* -------------------------------------------------------------- the loop */
 
@@ -127,10 +135,10 @@ int ns_is_ip(const char *text);
 /** Runs `base` until no ref'd handle nor pending emission remains, or until
  *  event_base_loopbreak()/loopexit(). Returns 0, or -1 on a libevent
  *  error or when `base` is NULL. */
-int ns_run(struct event_base *base);
+NS_API int ns_run(struct event_base *base);
 
 /** Number of ref'd handles (and pending emissions) on `base` right now. */
-int ns_base_refs(struct event_base *base);
+NS_API int ns_base_refs(struct event_base *base);
 
 /**
  * Host name resolution (socket connect with a host name) uses libevent's
@@ -146,8 +154,8 @@ int ns_base_refs(struct event_base *base);
  * form (a host name, a port out of range), ENOMEM when out of memory; the
  * configuration is then unchanged.
  */
-int ns_dns_configure(struct event_base *base, const char *hosts_path,
-                     const char *nameserver, ns_error *err);
+NS_API int ns_dns_configure(struct event_base *base, const char *hosts_path,
+                            const char *nameserver, ns_error *err);
 
 /**
  * Also asks the name servers of a resolv.conf file (`path`, e.g.
@@ -160,15 +168,15 @@ int ns_dns_configure(struct event_base *base, const char *hosts_path,
  * `path`, ENOMEM when out of memory. The file is read at the first lookup;
  * an unreadable file adds no name server.
  */
-int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
-                           ns_error *err);
+NS_API int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
+                                  ns_error *err);
 
 /** Releases what the library keeps for `base`: its DNS resolver, and
  *  every socket of `base` whose memory is still there (held or not, open
  *  or not: closed silently, no callbacks). Call after the servers on `base`
  *  were freed, before event_base_free(); no socket pointer of `base` may be
  *  used afterwards. */
-void ns_base_cleanup(struct event_base *base);
+NS_API void ns_base_cleanup(struct event_base *base);
 
 /* ----------------------------------------------------------------- sockets */
 
@@ -254,17 +262,17 @@ typedef struct ns_socket_options {
  * that never gets a descriptor is released when destroyed or freed (or by
  * ns_base_cleanup()).
  */
-ns_socket *ns_socket_new(struct event_base *base,
-                         const ns_socket_options *opts, ns_socket_cb cb,
-                         void *arg, ns_error *err);
+NS_API ns_socket *ns_socket_new(struct event_base *base,
+                                const ns_socket_options *opts, ns_socket_cb cb,
+                                void *arg, ns_error *err);
 
 /** Sets (or replaces) the event callback. */
-void ns_socket_set_callback(ns_socket *sock, ns_socket_cb cb, void *arg);
+NS_API void ns_socket_set_callback(ns_socket *sock, ns_socket_cb cb, void *arg);
 
 /** Keeps the memory of `sock` until the matching ns_socket_release(). */
-void ns_socket_hold(ns_socket *sock);
+NS_API void ns_socket_hold(ns_socket *sock);
 /** Drops a hold; may release the memory (do not use `sock` after). */
-void ns_socket_release(ns_socket *sock);
+NS_API void ns_socket_release(ns_socket *sock);
 
 /**
  * A custom host lookup (Node's options.lookup). Called during
@@ -301,8 +309,8 @@ typedef struct ns_connect_options {
  * NS_SOCKET_ERROR and NS_SOCKET_CLOSE on later ticks). Returns 0, or -1 when
  * no custom lookup of this socket is waiting (e.g. it was destroyed).
  */
-int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
-                          const char *address, int family);
+NS_API int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
+                                 const char *address, int family);
 
 /**
  * Connects, like socket.connect(options). Validates first, as Node 8
@@ -320,8 +328,8 @@ int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
  * "bind ..." for a failed local bind; a lookup error with host:port added)
  * then NS_SOCKET_CLOSE. A destroyed socket can connect again, as in Node.
  */
-int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
-                      ns_error *err);
+NS_API int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
+                             ns_error *err);
 
 /**
  * socket.write(data): writes `len` bytes (handed to the kernel at once when
@@ -345,8 +353,8 @@ int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
  *   - on a destroyed socket: Error "This socket is closed"; the socket
  *     stays destroyed; returns 1 or 0 as above.
  */
-int ns_socket_write(ns_socket *sock, const void *data, size_t len,
-                    ns_write_cb cb, void *arg);
+NS_API int ns_socket_write(ns_socket *sock, const void *data, size_t len,
+                           ns_write_cb cb, void *arg);
 
 /**
  * For bindings that mirror Node exactly: non-zero while a write callback
@@ -355,7 +363,7 @@ int ns_socket_write(ns_socket *sock, const void *data, size_t len,
  * Node calls such callbacks with one explicit `undefined` argument, a lone
  * write's callback with none.
  */
-int ns_socket_write_batched(const ns_socket *sock);
+NS_API int ns_socket_write_batched(const ns_socket *sock);
 
 /**
  * ns_socket_write() for data that Node's write-queue accounting counts as
@@ -364,8 +372,8 @@ int ns_socket_write_batched(const ns_socket *sock);
  * 1 to bufferSize although 2 bytes go out). The return value, bufferSize
  * and NS_SOCKET_DRAIN use `count`; bytes_written still counts bytes.
  */
-int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
-                            size_t count, ns_write_cb cb, void *arg);
+NS_API int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
+                                   size_t count, ns_write_cb cb, void *arg);
 
 /**
  * socket.end([data][, cb]): writes `data` first when it is non-NULL (as
@@ -376,8 +384,8 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
  * called once everything was written and the side shut down (Node's
  * 'finish'). Calling it again does nothing (with data: "write after end").
  */
-void ns_socket_end(ns_socket *sock, const void *data, size_t len,
-                   ns_write_cb cb, void *arg);
+NS_API void ns_socket_end(ns_socket *sock, const void *data, size_t len,
+                          ns_write_cb cb, void *arg);
 
 /**
  * socket.destroy([err]): closes the descriptor at once (queued writes are
@@ -387,19 +395,19 @@ void ns_socket_end(ns_socket *sock, const void *data, size_t len,
  * error (if any, and if no error was emitted before) is emitted. Safe from
  * any callback. Does not free the memory (see Lifetime).
  */
-void ns_socket_destroy(ns_socket *sock, const ns_error *err);
+NS_API void ns_socket_destroy(ns_socket *sock, const ns_error *err);
 
 /** Destroys silently (no events; pending emissions and callbacks dropped)
  *  and gives up the library's ownership: the memory is released now, or
  *  when the last hold is dropped. */
-void ns_socket_free(ns_socket *sock);
+NS_API void ns_socket_free(ns_socket *sock);
 
 /** socket.pause(): stops emitting NS_SOCKET_DATA. Like Node 8, reading
  *  continues until 16 KiB are buffered, then stops. */
-void ns_socket_pause(ns_socket *sock);
+NS_API void ns_socket_pause(ns_socket *sock);
 /** socket.resume(): emits the buffered data on the next tick and reads
  *  again. */
-void ns_socket_resume(ns_socket *sock);
+NS_API void ns_socket_resume(ns_socket *sock);
 /**
  * src.pipe(dst) (Readable.prototype.pipe for two sockets, src == dst
  * allowed): after src's own NS_SOCKET_DATA callback, the chunk is written
@@ -409,10 +417,10 @@ void ns_socket_resume(ns_socket *sock);
  * memory while piped. Returns 0, or -1 when either is already piped that
  * way (one destination per source in this implementation).
  */
-int ns_socket_pipe(ns_socket *src, ns_socket *dst);
+NS_API int ns_socket_pipe(ns_socket *src, ns_socket *dst);
 
 /** Non-zero while paused (socket.isPaused()). */
-int ns_socket_is_paused(const ns_socket *sock);
+NS_API int ns_socket_is_paused(const ns_socket *sock);
 
 /**
  * socket.setEncoding(enc): from now on NS_SOCKET_DATA carries text (UTF-8,
@@ -422,7 +430,7 @@ int ns_socket_is_paused(const ns_socket *sock);
  * "utf16le"/"utf-16le"/"ucs2"/"ucs-2". Returns 0, or -1 with *err ("Unknown
  * encoding: X") for any other name.
  */
-int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err);
+NS_API int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err);
 
 /**
  * socket.setTimeout(ms): emits NS_SOCKET_TIMEOUT after `ms` milliseconds
@@ -430,22 +438,22 @@ int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err);
  * 0 disables. Values above 2147483647 are capped to it. Returns 0, or -1
  * with *err for a negative ms (RangeError).
  */
-int ns_socket_set_timeout(ns_socket *sock, double ms, ns_error *err);
+NS_API int ns_socket_set_timeout(ns_socket *sock, double ms, ns_error *err);
 
 /** socket.setNoDelay(enable): TCP_NODELAY (Node: enable defaults to
  *  true). Before the connection exists it applies once connected. */
-void ns_socket_set_no_delay(ns_socket *sock, int enable);
+NS_API void ns_socket_set_no_delay(ns_socket *sock, int enable);
 
 /** socket.setKeepAlive(enable, initial_delay_ms): SO_KEEPALIVE and, when
  *  enabling, TCP_KEEPIDLE of initial_delay_ms / 1000 seconds (if > 0).
  *  Before the connection exists it applies once connected. */
-void ns_socket_set_keep_alive(ns_socket *sock, int enable,
-                              double initial_delay_ms);
+NS_API void ns_socket_set_keep_alive(ns_socket *sock, int enable,
+                                     double initial_delay_ms);
 
 /** socket.ref() / socket.unref(): whether this socket keeps ns_run()
  *  running. Default ref'd. */
-void ns_socket_ref(ns_socket *sock);
-void ns_socket_unref(ns_socket *sock);
+NS_API void ns_socket_ref(ns_socket *sock);
+NS_API void ns_socket_unref(ns_socket *sock);
 
 /** Properties. */
 typedef struct ns_socket_info {
@@ -460,18 +468,18 @@ typedef struct ns_socket_info {
 } ns_socket_info;
 
 /** Fills *out with the socket's state (valid on any held socket). */
-void ns_socket_info_get(const ns_socket *sock, ns_socket_info *out);
+NS_API void ns_socket_info_get(const ns_socket *sock, ns_socket_info *out);
 
 /** Reads `socket.remoteAddress`, `remoteFamily` and `remotePort` into *out.
  *  Returns 0, or -1 (kind NS_ADDRESS_NONE: Node's undefined) when the
  *  socket has no peer. Like Node, the peer is remembered once read, and
  *  then still answered after close. */
-int ns_socket_remote(ns_socket *sock, ns_address *out);
+NS_API int ns_socket_remote(ns_socket *sock, ns_address *out);
 
 /** socket.address() (and localAddress/localPort): the local address of a
  *  TCP socket with a descriptor. Returns 0, or -1 (kind NS_ADDRESS_NONE:
  *  Node's {}) when there is none (no descriptor, or a Unix socket). */
-int ns_socket_address(ns_socket *sock, ns_address *out);
+NS_API int ns_socket_address(ns_socket *sock, ns_address *out);
 
 /* ----------------------------------------------------------------- servers */
 
@@ -517,9 +525,9 @@ typedef struct ns_server_options {
  * (EINVAL) or memory is exhausted (ENOMEM). The caller owns the server and
  * releases it with ns_server_free(). Emits nothing.
  */
-ns_server *ns_server_new(struct event_base *base,
-                         const ns_server_options *opts, ns_server_cb cb,
-                         void *arg, ns_error *err);
+NS_API ns_server *ns_server_new(struct event_base *base,
+                                const ns_server_options *opts, ns_server_cb cb,
+                                void *arg, ns_error *err);
 
 /** What to listen on: server.listen(options) in C. Zero-initialise, then set
  *  `path` for a Unix domain socket, or `host`/`port` for TCP. A path longer
@@ -550,8 +558,8 @@ typedef struct ns_listen_options {
  * As in Node 8, calling it on a server that already has a listening socket
  * keeps that socket (same address) and emits NS_SERVER_LISTENING again.
  */
-int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
-                     ns_error *err);
+NS_API int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
+                            ns_error *err);
 
 /**
  * server.listen(otherServer[, backlog]) (SERVER.LISTEN.HANDLE.SERVER.*):
@@ -565,8 +573,8 @@ int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
  * listen; otherwise 0: `srv` listens at once, NS_SERVER_LISTENING follows
  * on a later iteration. A server that already listens keeps its socket.
  */
-int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
-                            ns_error *err);
+NS_API int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
+                                   ns_error *err);
 
 /**
  * server.listen({ fd }) (SERVER.LISTEN.HANDLE.FD.*): listens on `fd`, an
@@ -581,7 +589,7 @@ int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
  * is closed and NS_SERVER_ERROR "listen E..." (no port) follows. A server
  * that already listens keeps its own socket and closes `fd`.
  */
-int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
+NS_API int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
 
 /**
  * server.listen(socket) (SERVER.LISTEN.HANDLE.SOCKET.1): listens on the
@@ -591,8 +599,8 @@ int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
  * "Invalid listen argument: Socket { _handle: null }"); so does, with an
  * EINVAL *err, a socket of another base.
  */
-int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
-                            ns_error *err);
+NS_API int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
+                                   ns_error *err);
 
 /**
  * Stops accepting, like server.close([callback]). Emits NS_SERVER_CLOSE on a
@@ -604,21 +612,21 @@ int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
  * is emitted runs right after that one (close(a); close(b) on an idle
  * server gives CLOSE, a, b, CLOSE).
  */
-void ns_server_close(ns_server *srv, ns_close_cb cb, void *arg);
+NS_API void ns_server_close(ns_server *srv, ns_close_cb cb, void *arg);
 
 /** Fills *out like server.address(). Returns 0, or -1 with kind
  *  NS_ADDRESS_NONE for Node's `null`: no listening TCP socket. Like Node 8,
  *  a server once asked to listen on a path answers that path (as given,
  *  untruncated) even while not listening, e.g. after EADDRINUSE or close. */
-int ns_server_address(const ns_server *srv, ns_address *out);
+NS_API int ns_server_address(const ns_server *srv, ns_address *out);
 
 /** server.ref() / server.unref(): whether a listening server keeps ns_run()
  *  running (default: it does). Safe in any state; emits nothing. */
-void ns_server_ref(ns_server *srv);
-void ns_server_unref(ns_server *srv);
+NS_API void ns_server_ref(ns_server *srv);
+NS_API void ns_server_unref(ns_server *srv);
 
 /** Returns non-zero while the server is listening (server.listening). */
-int ns_server_listening(const ns_server *srv);
+NS_API int ns_server_listening(const ns_server *srv);
 
 /** Callback of ns_server_get_connections(): the number of open accepted
  *  connections when it runs. */
@@ -631,36 +639,36 @@ typedef void (*ns_count_cb)(ns_server *srv, int count, void *arg);
  * queued) when `cb` is NULL, the server was freed, or memory is exhausted.
  * The call is dropped, unanswered, if the server is freed before it runs.
  */
-int ns_server_get_connections(ns_server *srv, ns_count_cb cb, void *arg);
+NS_API int ns_server_get_connections(ns_server *srv, ns_count_cb cb, void *arg);
 
 /** The deprecated server.connections: the number of accepted connections
  *  not yet closed (SERVER.CONNECTIONS.1). Emits nothing. */
-int ns_server_connections(const ns_server *srv);
+NS_API int ns_server_connections(const ns_server *srv);
 
 /** Assigning server.connections (SERVER.CONNECTIONS.4): sets the count that
  *  ns_server_connections() and getConnections report; closing accepted
  *  connections counts down from it, and the server's 'close' waits until
  *  it is 0, as in Node 8. Emits nothing. */
-void ns_server_set_connections(ns_server *srv, int count);
+NS_API void ns_server_set_connections(ns_server *srv, int count);
 
 /** server.maxConnections: 0 (the default) is no limit; otherwise, while
  *  the count is at or above `max` (always, for a negative `max`), a new
  *  connection is accepted and closed at once: the peer sees an orderly end,
  *  no NS_SERVER_CONNECTION and no error is emitted. Connections already
  *  open stay open. */
-void ns_server_set_max_connections(ns_server *srv, int max);
+NS_API void ns_server_set_max_connections(ns_server *srv, int max);
 
 /** Releases the server. If it is still listening its socket is closed
  *  silently (no events, pending ones are dropped, a bound path is removed);
  *  its accepted sockets are closed silently too (as ns_socket_free()). May be called from any callback of
  *  the server: nothing of it runs afterwards. */
-void ns_server_free(ns_server *srv);
+NS_API void ns_server_free(ns_server *srv);
 
 /** Like ns_server_free(), but a bound Unix socket path is left in the file
  *  system, as when a Node 8 process exits while listening (IPC.LIFECYCLE):
  *  use it when the program ends. Same events and ownership as
  *  ns_server_free(). */
-void ns_server_free_at_exit(ns_server *srv);
+NS_API void ns_server_free_at_exit(ns_server *srv);
 
 #ifdef __cplusplus
 }
