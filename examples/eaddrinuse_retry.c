@@ -51,6 +51,7 @@ static void try_listen(retry *r) {
    * arrives later as NS_SERVER_LISTENING or NS_SERVER_ERROR. */
   if (ns_server_listen(r->srv, &r->opts, &err) != 0) {
     fprintf(stderr, "%s: %s\n", err.name, err.message);
+    ns_error_free(&err); /* an error the library filled in is ours */
     r->status = 1;
   }
 }

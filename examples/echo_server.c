@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
    * listen() throws; everything else arrives as an event. */
   if (ns_server_listen(srv, &lo, &err) != 0) {
     fprintf(stderr, "%s: %s\n", err.name, err.message);
+    ns_error_free(&err); /* an error the library filled in is ours */
     status = 2;
   } else if (ns_run(base) != 0) { /* until closed, or failed to listen */
     status = 1;

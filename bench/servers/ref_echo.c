@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
   lo.has_port = 1;
   if (ns_server_listen(srv, &lo, &err) != 0) {
     fprintf(stderr, "ref_echo: %s\n", err.message);
+    ns_error_free(&err);
     return 2;
   }
   if (ns_run(base) != 0)

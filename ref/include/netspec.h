@@ -53,11 +53,6 @@ NS_API const char *ns_version(void);
 
 /* ------------------------------------------------------------------ errors */
 
-/** Size of the address text an error or address can carry, its NUL
- *  included: a Unix path of up to NS_ADDRESS_MAX - 1 bytes is reported in
- *  full (Linux's PATH_MAX); longer text is cut to that many bytes. */
-#define NS_ADDRESS_MAX 4096
-
 /**
  * An error as Node reports it. `code` and `syscall` are static strings or
  * NULL; `errnum` is the positive errno value (0 when the error is not a
@@ -69,18 +64,48 @@ NS_API const char *ns_version(void);
  * Node 8 still sets port, to -1, but leaves it out of the message). A port
  * of 0 is neither in the message nor set (has_port 0). A failed host lookup
  * has code "ENOTFOUND" (or "EAI_*"), syscall "getaddrinfo" and errnum 0.
+ *
+ * Text and ownership. `message` (never NULL in an error the library made)
+ * and `address` (NULL unless has_address) are complete, however long a
+ * path or host name in them is; they live in memory the error holds:
+ *   - an error passed to a callback (`ev->error`, a write or close
+ *     callback's `err`) belongs to the library and is valid during the
+ *     callback; keep one with ns_error_copy();
+ *   - an error the library wrote into your `ns_error *err` out-parameter
+ *     (only when the call failed) is yours: release it with
+ *     ns_error_free() when done;
+ *   - plain assignment (`a = b`) shares the text: release only one of the
+ *     two, or copy with ns_error_copy().
+ * An error you build yourself (to pass to ns_socket_destroy(), say) may
+ * point `message` at any string and leave `text_` NULL: the library copies
+ * what it keeps. Zero-initialise it first.
  */
 typedef struct ns_error {
   const char *name;
   const char *code;
   const char *syscall;
+  const char *message;
+  const char *address;
   int errnum;
   int has_address;
-  char address[NS_ADDRESS_MAX];
   int has_port;
   int port;
-  char message[NS_ADDRESS_MAX + 256];
+  void *text_; /* library-private: the memory of message and address */
 } ns_error;
+
+/** Releases the text of an error the library filled in (see ns_error).
+ *  Safe on a zeroed error, on one you built yourself and twice over;
+ *  `message` and `address` are NULL afterwards. `err` NULL does nothing.
+ *  @param err the error to release */
+NS_API void ns_error_free(ns_error *err);
+
+/** Makes *dst an independent copy of *src (text included), to keep an
+ *  error past its callback. Release it with ns_error_free().
+ *  @param dst where the copy goes (its old content is not released)
+ *  @param src the error to copy
+ *  @return 0, or -1 when out of memory: *dst then has the fields of *src
+ *  and a static message (its code or name). */
+NS_API int ns_error_copy(ns_error *dst, const ns_error *src);
 
 /** Returns the symbolic name of a positive errno value ("EADDRINUSE"), or
  *  "UNKNOWN" for a value it does not know. The string is static. */
@@ -94,17 +119,26 @@ typedef enum ns_address_kind {
   NS_ADDRESS_PIPE = 2  /* a Unix domain socket path: Node returns a string */
 } ns_address_kind;
 
-/** What `server.address()` / `socket.address()` return. `family` is the
- *  static string "IPv4" or "IPv6" for NS_ADDRESS_INET, else NULL. `address`
- *  holds the IP text or the path, NUL-terminated; `address_len` is its
- *  length in bytes, which counts NUL bytes inside a path given with one
- *  (IPC.PATH.NUL.1: read it with the length, not as a C string). */
+/** Room for the IP text of an address, its NUL included (IPv6 text has
+ *  at most 45 characters). */
+#define NS_ADDRESS_IP_MAX 48
+
+/** What `server.address()` / `socket.address()` return. NS_ADDRESS_INET:
+ *  `address` holds the IP text (`address_len` bytes), `family` is the
+ *  static string "IPv4" or "IPv6", `port` the port. NS_ADDRESS_PIPE (only
+ *  from ns_server_address()): `path` is the path as it was given, complete,
+ *  `path_len` bytes followed by a NUL; `path_len` counts NUL bytes inside a
+ *  path given with one (IPC.PATH.NUL.1: read it with the length, not as a
+ *  C string). `path` points into the server, valid until the server is
+ *  freed or listens again: copy it to keep it. `address` is "" then. */
 typedef struct ns_address {
   ns_address_kind kind;
-  char address[NS_ADDRESS_MAX];
-  size_t address_len;
-  const char *family;
   int port;
+  const char *family;
+  char address[NS_ADDRESS_IP_MAX];
+  size_t address_len;
+  const char *path;
+  size_t path_len;
 } ns_address;
 
 /** net.isIP(text): 4 for an IPv4 literal, 6 for an IPv6 one (a "%zone"

@@ -173,11 +173,8 @@ socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun) {
 void ns__addr_pipe(const char *src, size_t len, ns_address *out) {
   memset(out, 0, sizeof *out);
   out->kind = NS_ADDRESS_PIPE;
-  if (len >= sizeof out->address)
-    len = sizeof out->address - 1;
-  memcpy(out->address, src, len);
-  out->address[len] = '\0';
-  out->address_len = len;
+  out->path = src;
+  out->path_len = len;
 }
 
 int ns_is_ip(const char *text) {

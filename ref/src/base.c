@@ -177,10 +177,7 @@ int ns_dns_configure(struct event_base *base, const char *hosts_path,
                      const char *nameserver, ns_error *err) {
   base_rec *r;
   char *h = NULL, *n = NULL;
-  ns_error scratch;
 
-  if (err == NULL)
-    err = &scratch;
   if (base == NULL) {
     ns__error_invalid(err, "ns_dns_configure: base is NULL");
     return -1;
@@ -226,10 +223,7 @@ int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
                            ns_error *err) {
   base_rec *r;
   char *copy;
-  ns_error scratch;
 
-  if (err == NULL)
-    err = &scratch;
   if (base == NULL || path == NULL || path[0] == '\0') {
     ns__error_invalid(err, base == NULL
                                ? "ns_dns_use_resolv_conf: base is NULL"

@@ -178,10 +178,7 @@ ns_socket *ns_socket_new(struct event_base *base,
                          const ns_socket_options *opts, ns_socket_cb cb,
                          void *arg, ns_error *err) {
   ns_socket *sock;
-  ns_error scratch;
 
-  if (err == NULL)
-    err = &scratch;
   if (base == NULL) {
     ns__error_invalid(err, "ns_socket_new: base is NULL");
     return NULL;
@@ -207,7 +204,7 @@ ns_socket *ns_socket_new(struct event_base *base,
         getsockname(opts->fd, (struct sockaddr *)&ss, &len) != 0 ||
         (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
          ss.ss_family != AF_UNIX)) {
-      ns__error_plain(err, "TypeError", "Unsupported fd type: UNKNOWN");
+      ns__error_const(err, "TypeError", "Unsupported fd type: UNKNOWN");
       goto fail;
     }
     if (ns__fd_prepare(opts->fd) != 0) {
@@ -356,10 +353,10 @@ static void error_job(void *owner, void *payload) {
 
 static void post_error(ns_socket *sock, const ns_error *err) {
   ns_error *copy = ns__tick_post(sock->base, &sock->ticks, error_job, sock,
-                                 sizeof *copy);
+                                 sizeof *copy + ns__error_text_size(err));
 
-  if (copy != NULL)
-    *copy = *err;
+  if (copy != NULL) /* the text goes right after the copy, in the payload */
+    ns__error_copy_into(copy, err, (char *)(copy + 1));
 }
 
 struct close_payload {
