@@ -150,8 +150,8 @@ NS_API int ns_is_ip(const char *text);
 /**
  * Like Node's event loop, a libevent loop run with ns_run() lasts while a
  * "ref'd" handle is alive: a socket that is connecting or connected and not
- * unref'd (ns_socket_unref()), a listening server, or a pending next-tick
- * emission. Handles that were unref'd do not keep it running (their events
+ * unref'd (ns_socket_unref()), a listening server, a pending timer
+ * (ns_timer, below) that is not unref'd, or a pending next-tick emission. Handles that were unref'd do not keep it running (their events
  * are still delivered while it runs). A C user runs:
  *
  *     ns_run(base);            // returns when only unref'd handles remain
@@ -211,6 +211,77 @@ NS_API int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
  *  were freed, before event_base_free(); no socket pointer of `base` may be
  *  used afterwards. */
 NS_API void ns_base_cleanup(struct event_base *base);
+
+/* ------------------------------------------------------------------ timers */
+
+/**
+ * A timer on the loop, like Node's setTimeout()/setInterval(): while it is
+ * pending (started, not yet fired, not stopped) and ref'd, it is one of the
+ * handles that keep ns_run() running, beside servers and sockets; an
+ * unref'd timer still fires while the loop runs for something else. So a
+ * retry, a heartbeat or a deadline needs no loop of your own: ns_run()
+ * returns exactly when the last ref'd timer, server and socket are done.
+ * The caller owns the timer and frees it with ns_timer_free() (before
+ * ns_base_cleanup() and event_base_free()).
+ */
+typedef struct ns_timer ns_timer;
+
+/** Called from the loop when the timer fires. The timer may be started
+ *  again, stopped or freed from here. */
+typedef void (*ns_timer_cb)(ns_timer *timer, void *arg);
+
+/**
+ * Creates a stopped timer on `base`. Emits nothing.
+ * @param base the event base the timer runs on (must outlive it)
+ * @param cb called each time the timer fires (not NULL)
+ * @param arg passed to `cb`
+ * @param err filled (if non-NULL) on failure: EINVAL for a NULL `base` or
+ *   `cb`, ENOMEM
+ * @return the timer, or NULL on failure
+ */
+NS_API ns_timer *ns_timer_new(struct event_base *base, ns_timer_cb cb,
+                              void *arg, ns_error *err);
+
+/**
+ * Starts (or restarts) the timer: it fires after `delay_ms` milliseconds,
+ * then, if `repeat_ms` is non-zero, every `repeat_ms` milliseconds until
+ * stopped (setInterval(f, ms) is start(ms, ms)). As in Node, a delay below
+ * 1 ms is 1 ms and one above 2147483647 ms is capped to that. A repeating
+ * timer is re-armed before its callback runs.
+ * @param timer the timer
+ * @param delay_ms milliseconds until it first fires (>= 0)
+ * @param repeat_ms interval after that, or 0 for a one-shot timer (>= 0)
+ * @param err filled (if non-NULL) with an EINVAL error for a negative or
+ *   non-finite value; the timer is then unchanged
+ * @return 0, or -1 on a bad value
+ */
+NS_API int ns_timer_start(ns_timer *timer, double delay_ms, double repeat_ms,
+                          ns_error *err);
+
+/** Stops the timer (clearTimeout()): it will not fire until started
+ *  again. Safe on a stopped timer and from its own callback.
+ *  @param timer the timer (NULL does nothing) */
+NS_API void ns_timer_stop(ns_timer *timer);
+
+/** Whether the timer will fire (started and neither fired, for a one-shot
+ *  timer, nor stopped).
+ *  @param timer the timer
+ *  @return 1 when pending, else 0 */
+NS_API int ns_timer_pending(const ns_timer *timer);
+
+/** timer.ref(): a pending timer keeps ns_run() running (the default).
+ *  @param timer the timer */
+NS_API void ns_timer_ref(ns_timer *timer);
+
+/** timer.unref(): the timer does not keep ns_run() running; it still fires
+ *  while the loop runs.
+ *  @param timer the timer */
+NS_API void ns_timer_unref(ns_timer *timer);
+
+/** Stops and releases the timer. Safe from its own callback (the memory
+ *  goes once the callback returns); do not use `timer` afterwards.
+ *  @param timer the timer (NULL does nothing) */
+NS_API void ns_timer_free(ns_timer *timer);
 
 /* ----------------------------------------------------------------- sockets */
 
