@@ -305,7 +305,9 @@ NS_API void ns_timer_free(ns_timer *timer);
  *     their events.
  *
  * Events (ns_socket_event_type), in Node 8's order, never from inside the
- * call that caused them except where a function says so:
+ * call that caused them except where a function says so (only
+ * ns_socket_lookup_done(), and ns_socket_write() and friends when
+ * ns_socket_set_sync_errors() asked for Node's synchronous errors):
  *   lookup (a host name was resolved, or failed), connect, data, end (the
  *   peer sent FIN and every byte was delivered), drain (the write queue
  *   emptied after a write returned 0), timeout (idle for the time set by
@@ -448,18 +450,34 @@ NS_API int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
  * the caller's to free. Write failures destroy the socket: `cb` gets the
  * error ("write EPIPE", syscall "write"), then NS_SOCKET_ERROR, then
  * NS_SOCKET_CLOSE.
- * As in Node 8, misuse is reported by an NS_SOCKET_ERROR emitted
- * synchronously, during this call, and `cb` gets the same error on the
- * next tick; nothing is queued:
- *   - after ns_socket_end(): Error "write after end"; returns 0;
+ * A write that cannot be made returns -1 and queues nothing; its error
+ * arrives as NS_SOCKET_ERROR on the next tick, never during this call (so
+ * a loop over your own list of sockets may write to each and unlink a
+ * socket from its error callback safely), and `cb` gets the same error on
+ * the tick after:
+ *   - after ns_socket_end(): Error "write after end";
  *   - after the peer's FIN with allow_half_open off: Error "This socket has
- *     been ended by the other party", code "EPIPE"; returns -1 (Node
- *     returns undefined);
- *   - on a destroyed socket: Error "This socket is closed"; the socket
- *     stays destroyed; returns 1 or 0 as above.
+ *     been ended by the other party", code "EPIPE";
+ *   - on a destroyed or closed socket (one still held): Error "This socket
+ *     is closed"; the socket stays destroyed.
+ * With ns_socket_set_sync_errors() on, the error is emitted during the
+ * call instead and the return value is Node 8's: 0 after end, -1 (Node's
+ * undefined) after the peer's FIN, 1 or 0 as above on a closed socket.
  */
 NS_API int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                            ns_write_cb cb, void *arg);
+
+/**
+ * For bindings that mirror Node exactly (the netspec shim): with `on`
+ * non-zero, the misuse errors of ns_socket_write(), ns_socket_write_counted()
+ * and ns_socket_end() with data are emitted as NS_SOCKET_ERROR during the
+ * call, as Node 8 emits them, and those calls return what Node's write()
+ * returns (see ns_socket_write()). A C program should leave it off (the
+ * default): then no error callback runs inside a call of yours.
+ * @param sock the socket
+ * @param on 1 for Node's synchronous order, 0 for the default
+ */
+NS_API void ns_socket_set_sync_errors(ns_socket *sock, int on);
 
 /**
  * For bindings that mirror Node exactly: non-zero while a write callback

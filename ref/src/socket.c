@@ -351,7 +351,7 @@ static void error_job(void *owner, void *payload) {
   ns__socket_emit_error(owner, payload);
 }
 
-static void post_error(ns_socket *sock, const ns_error *err) {
+void ns__socket_post_error(ns_socket *sock, const ns_error *err) {
   ns_error *copy = ns__tick_post(sock->base, &sock->ticks, error_job, sock,
                                  sizeof *copy + ns__error_text_size(err));
 
@@ -413,7 +413,7 @@ void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
   if (sock->destroyed) {
     if (err != NULL && emit_error && !sock->error_emitted) {
       sock->error_emitted = 1;
-      post_error(sock, err);
+      ns__socket_post_error(sock, err);
     }
     return;
   }
@@ -430,7 +430,7 @@ void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
   sock->pending_cbs = 0;
   if (err != NULL && emit_error && !sock->error_emitted) {
     sock->error_emitted = 1;
-    post_error(sock, err);
+    ns__socket_post_error(sock, err);
   }
   /* Node: the server's 'close' is a next-tick job queued here, the
    * socket's 'close' comes from the handle's close callback, later. */

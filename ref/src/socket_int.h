@@ -92,6 +92,7 @@ struct ns_socket {
   ns__wqueue wq;
   int pending_cbs;           /* writes whose afterWrite has not run */
   int cb_batched;            /* a callback of a several-write group runs */
+  int sync_errors;           /* ns_socket_set_sync_errors(): Node's order */
   int hold_first;            /* the first write waits for the connection */
   int ending;                /* end() called: _writableState.ending/ended */
   int final_called;          /* _final() queued */
@@ -157,6 +158,9 @@ int ns__socket_leave(ns_socket *sock);
 /* Emits an event; returns -1 when the socket's memory is gone after it. */
 int ns__socket_emit(ns_socket *sock, const ns_socket_event *ev);
 int ns__socket_emit_error(ns_socket *sock, const ns_error *err);
+
+/* Queues NS_SOCKET_ERROR with a copy of *err for the next tick. */
+void ns__socket_post_error(ns_socket *sock, const ns_error *err);
 /* destroy(err), with had_error forced on for 'close' when `had_error`
  * (a failed write: its error was emitted by the caller). */
 void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,

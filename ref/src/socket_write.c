@@ -279,6 +279,24 @@ static int try_write(ns_socket *sock, const void *data, size_t len,
   return ret;
 }
 
+/* Reports a write() that cannot be made: the error as NS_SOCKET_ERROR on
+ * the next tick (during the call with sync_errors, as Node emits it), and
+ * to the write's callback on the tick after that. Queues nothing. Returns
+ * -1, or with sync_errors `node_ret`: what Node's write() returns. */
+static int misuse(ns_socket *sock, const ns_error *err, ns_write_cb cb,
+                  void *arg, int node_ret) {
+  int sync = sock->sync_errors; /* `sock` may be gone after leave() */
+
+  ns__socket_enter(sock);
+  if (sync)
+    ns__socket_emit_error(sock, err);
+  else
+    ns__socket_post_error(sock, err);
+  post_cb(sock, cb, arg, err);
+  ns__socket_leave(sock);
+  return sync ? node_ret : -1;
+}
+
 int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                     ns_write_cb cb, void *arg) {
   return ns_socket_write_counted(sock, data, len, len, cb, arg);
@@ -293,19 +311,11 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
     ns__error_const(&err, "Error",
                     "This socket has been ended by the other party");
     err.code = "EPIPE";
-    ns__socket_enter(sock);
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
-    ns__socket_leave(sock);
-    return -1;
+    return misuse(sock, &err, cb, arg, -1); /* Node: undefined */
   }
   if (sock->ending) {
     ns__error_const(&err, "Error", "write after end");
-    ns__socket_enter(sock);
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
-    ns__socket_leave(sock);
-    return 0;
+    return misuse(sock, &err, cb, arg, 0);
   }
   if (!sock->has_handle) {
     /* Node: _writeGeneric() without a handle destroys the socket with
@@ -315,8 +325,7 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
     ns__socket_enter(sock);
     ns__socket_destroy(sock, NULL, 0, 0);
     sock->error_emitted = 1;
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
+    ret = misuse(sock, &err, cb, arg, ret);
     ns__socket_leave(sock);
     return ret;
   }
@@ -455,4 +464,8 @@ void ns__socket_destroy_soon(ns_socket *sock) {
 
 int ns_socket_write_batched(const ns_socket *sock) {
   return sock->cb_batched;
+}
+
+void ns_socket_set_sync_errors(ns_socket *sock, int on) {
+  sock->sync_errors = on != 0;
 }

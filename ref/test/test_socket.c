@@ -217,7 +217,7 @@ Test(socket, allow_half_open_stays_writable_after_end) {
   rec_free(&r);
 }
 
-Test(socket, write_after_end_errors_synchronously) {
+Test(socket, write_after_end_errors_on_the_next_tick) {
   rec r;
   int peer;
   ns_socket *s;
@@ -225,7 +225,29 @@ Test(socket, write_after_end_errors_synchronously) {
   rec_init(&r);
   s = connected_pair(&r, &peer, NULL);
   ns_socket_end(s, "bye", 3, NULL, NULL);
-  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), 0);
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), -1);
+  cr_expect_str_eq(r.kinds, "C", "no 'error' during the call");
+  cr_expect_eq(r.write_cb_err, 0);
+  spin(&r);
+  cr_expect_str_eq(r.kinds, "CE", "'error' on the next tick");
+  cr_expect_str_eq(r.err.message, "write after end");
+  cr_expect_null(r.err.code);
+  cr_expect_eq(r.write_cb_err, 1);
+  close(peer);
+  cr_assert(run_until(&r, 'X', 1));
+  rec_free(&r);
+}
+
+Test(socket, write_after_end_errors_synchronously_in_node_order) {
+  rec r;
+  int peer;
+  ns_socket *s;
+
+  rec_init(&r);
+  s = connected_pair(&r, &peer, NULL);
+  ns_socket_set_sync_errors(s, 1);
+  ns_socket_end(s, "bye", 3, NULL, NULL);
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), 0, "Node's false");
   cr_expect_str_eq(r.kinds, "CE", "'error' during the call");
   cr_expect_str_eq(r.err.message, "write after end");
   cr_expect_null(r.err.code);
@@ -233,6 +255,80 @@ Test(socket, write_after_end_errors_synchronously) {
   cr_expect_eq(r.write_cb_err, 1);
   close(peer);
   cr_assert(run_until(&r, 'X', 1));
+  rec_free(&r);
+}
+
+/* Issue 17: a closed socket that is still held answered write() with 1
+ * and ran the error callback inside the call. */
+Test(socket, write_on_a_closed_held_socket_is_minus_one_then_error) {
+  rec r;
+  int peer;
+  ns_socket *s;
+
+  rec_init(&r);
+  s = connected_pair(&r, &peer, NULL);
+  ns_socket_hold(s);
+  ns_socket_destroy(s, NULL);
+  cr_assert(run_until(&r, 'X', 1));
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), -1);
+  cr_expect_str_eq(r.kinds, "CX", "nothing during the call");
+  spin(&r);
+  cr_expect_str_eq(r.kinds, "CXE");
+  cr_expect_str_eq(r.err.message, "This socket is closed");
+  cr_expect_eq(r.write_cb_err, 1);
+  ns_socket_release(s);
+  close(peer);
+  rec_free(&r);
+}
+
+/* A broadcast over the caller's own list, whose error callback unlinks
+ * the failing socket: no callback runs inside the loop. */
+typedef struct bcast {
+  ns_socket *members[2];
+  int count;
+  int in_loop;
+  int errors_in_loop;
+  int errors;
+} bcast;
+
+static void on_member(ns_socket *sock, const ns_socket_event *ev, void *arg) {
+  bcast *b = arg;
+  int i;
+
+  if (ev->type != NS_SOCKET_ERROR)
+    return;
+  b->errors++;
+  b->errors_in_loop += b->in_loop;
+  for (i = 0; i < b->count; i++)
+    if (b->members[i] == sock) {
+      b->members[i] = b->members[--b->count];
+      break;
+    }
+}
+
+Test(socket, a_broadcast_loop_may_unlink_from_the_error_callback) {
+  rec r;
+  int peers[2], i;
+  bcast b = {0};
+
+  rec_init(&r);
+  for (i = 0; i < 2; i++) {
+    b.members[i] = connected_pair(&r, &peers[i], NULL);
+    ns_socket_set_callback(b.members[i], on_member, &b);
+    ns_socket_end(b.members[i], NULL, 0, NULL, NULL);
+  }
+  b.count = 2;
+  b.in_loop = 1;
+  for (i = 0; i < b.count; i++)
+    cr_expect_eq(ns_socket_write(b.members[i], "hi", 2, NULL, NULL), -1);
+  b.in_loop = 0;
+  cr_expect_eq(b.errors_in_loop, 0);
+  spin(&r);
+  cr_expect_eq(b.errors, 2, "both errors came, after the loop");
+  cr_expect_eq(b.count, 0, "and unlinked both");
+  for (i = 0; i < 2; i++)
+    close(peers[i]);
+  spin(&r);
   rec_free(&r);
 }
 
@@ -247,6 +343,7 @@ Test(socket, write_after_the_peer_ended_is_epipe) {
   shutdown(peer, SHUT_WR);
   cr_assert(run_until(&r, 'X', 1));
   cr_expect_eq(ns_socket_write(s, "x", 1, NULL, NULL), -1);
+  spin(&r);
   cr_expect_str_eq(r.err.message, "This socket has been ended by the other party");
   cr_expect_str_eq(r.err.code, "EPIPE");
   ns_socket_release(s);

@@ -172,6 +172,7 @@ static socket_state *state_new(ns_socket *sock) {
   st->sock = sock;
   ns_socket_hold(sock);
   ns_socket_set_callback(sock, on_socket_event, st);
+  ns_socket_set_sync_errors(sock, 1); /* Node emits write() errors during the call */
   return st;
 }
 
