@@ -304,6 +304,20 @@ NS_API void ns_timer_free(ns_timer *timer);
  *     call ns_socket_set_callback() from the connection event to receive
  *     their events.
  *
+ * Ownership at close, in one place
+ *   - A socket's last event is NS_SOCKET_CLOSE. Once its callback returns,
+ *     the library frees the socket unless it is held: drop every pointer
+ *     you keep to it in that callback (or hold it and release it later).
+ *   - Timers, lists and other sockets of yours that point at it are yours
+ *     to stop or unlink there; the library does not know about them.
+ *   - A socket that is piped is held by its pipe partner until either
+ *     closes; with NS_PIPE_DESTROY_PEER (ns_socket_pipe_ex()) the partner is
+ *     destroyed then too, and both are freed after their own 'close'.
+ *   - Servers and timers are the caller's: free them with ns_server_free()
+ *     and ns_timer_free() (never freed by the library); freeing a server
+ *     closes and frees the sockets it accepted, silently.
+ *   - ns_base_cleanup() frees whatever sockets remain on the base.
+ *
  * Events (ns_socket_event_type), in Node 8's order, never from inside the
  * call that caused them except where a function says so (only
  * ns_socket_lookup_done(), and ns_socket_write() and friends when
@@ -536,11 +550,40 @@ NS_API void ns_socket_resume(ns_socket *sock);
  * allowed): after src's own NS_SOCKET_DATA callback, the chunk is written
  * to dst; when that write returns 0, src is paused until dst's
  * NS_SOCKET_DRAIN; after src's NS_SOCKET_END, dst is ended; the 'close' of
- * either undoes the pipe. Resumes src. The two sockets hold each other's
- * memory while piped. Returns 0, or -1 when either is already piped that
- * way (one destination per source in this implementation).
+ * either undoes the pipe (and, when a socket is piped both ways, both
+ * pipes). Resumes src. The two sockets hold each other's memory while
+ * piped. Same as ns_socket_pipe_ex(src, dst, 0).
+ * @param src the socket whose data is forwarded
+ * @param dst the socket written to
+ * @return 0, or -1 when src already has a destination or dst a source (one
+ *   destination per source in this implementation)
  */
 NS_API int ns_socket_pipe(ns_socket *src, ns_socket *dst);
+
+/** Flag of ns_socket_pipe_ex(): when either socket of the pipe closes (an
+ *  error, a reset, a destroy, or the normal end of both directions), the
+ *  other is destroyed too (with no error of its own), so that neither
+ *  outlives the other: what a proxy wants. */
+#define NS_PIPE_DESTROY_PEER 1
+
+/**
+ * ns_socket_pipe() with options. A TCP-to-Unix proxy ties its two sockets
+ * with one pipe each way:
+ *
+ *     ns_socket_pipe_ex(client, upstream, NS_PIPE_DESTROY_PEER);
+ *     ns_socket_pipe_ex(upstream, client, NS_PIPE_DESTROY_PEER);
+ *
+ * Then each direction ends the other side after its 'end' (half-close is
+ * forwarded), back-pressure pauses the reader, and when either socket
+ * closes the other is destroyed: the proxy needs no pointers of its own to
+ * clear (see "Ownership at close" above).
+ * @param src the socket whose data is forwarded
+ * @param dst the socket written to
+ * @param flags 0 or NS_PIPE_DESTROY_PEER
+ * @return 0, or -1 when src already has a destination, dst a source, or
+ *   `flags` holds an unknown bit
+ */
+NS_API int ns_socket_pipe_ex(ns_socket *src, ns_socket *dst, int flags);
 
 /** Non-zero while paused (socket.isPaused()). */
 NS_API int ns_socket_is_paused(const ns_socket *sock);

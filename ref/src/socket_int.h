@@ -133,6 +133,7 @@ struct ns_socket {
    * writes into this one (each holds the other while piped) */
   ns_socket *pipe_dest;
   ns_socket *pipe_src;
+  int pipe_flags; /* of the pipe to pipe_dest: NS_PIPE_* */
 
   ns__tick_list ticks;
   ns_socket *base_prev, *base_next; /* every socket of the base (base.c) */
@@ -194,7 +195,7 @@ void ns__socket_final(ns_socket *sock);
 
 /* socket_pipe.c: what pipe() does after the user's callback saw `ev`. */
 void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev);
-/* Undoes the pipe this socket is part of (either side). */
+/* Undoes the pipes this socket is part of (to it and from it). */
 void ns__socket_unpipe(ns_socket *sock);
 
 /* socket_connect.c */

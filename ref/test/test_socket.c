@@ -667,3 +667,64 @@ Test(socket, an_unrefd_listening_server_does_not_keep_ns_run_going) {
   ns_base_cleanup(base);
   event_base_free(base);
 }
+
+/* Two sockets piped both ways, as a proxy does: a reset on one side. */
+static void proxy_pair(rec *r, ns_socket **a, int *pa, ns_socket **b, int *pb,
+                       int flags) {
+  *a = connected_pair(r, pa, NULL);
+  *b = connected_pair(r, pb, NULL);
+  cr_assert_eq(ns_socket_pipe_ex(*a, *b, flags), 0);
+  cr_assert_eq(ns_socket_pipe_ex(*b, *a, flags), 0);
+}
+
+/* Closes `fd` with a reset (SO_LINGER 0). */
+static void reset(int fd) {
+  struct linger l = {1, 0};
+
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
+}
+
+Test(socket, pipe_destroy_peer_ties_two_sockets_lifetimes) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+  char buf[8];
+  ns_socket_info info;
+
+  rec_init(&r);
+  proxy_pair(&r, &a, &pa, &b, &pb, NS_PIPE_DESTROY_PEER);
+  cr_assert_eq(write(pa, "hello", 5), 5);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_assert_eq(read(pb, buf, sizeof buf), 5, "forwarded a -> b");
+  ns_socket_hold(b);
+  reset(pa);
+  cr_assert(run_until(&r, 'X', 2), "a closed, and b with it");
+  ns_socket_info_get(b, &info);
+  cr_expect(info.destroyed);
+  ns_socket_release(b);
+  close(pb);
+  rec_free(&r);
+}
+
+Test(socket, a_plain_pipe_leaves_the_other_side_open) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+  ns_socket_info info;
+
+  rec_init(&r);
+  proxy_pair(&r, &a, &pa, &b, &pb, 0);
+  ns_socket_hold(b);
+  reset(pa);
+  cr_assert(run_until(&r, 'X', 1));
+  spin(&r);
+  ns_socket_info_get(b, &info);
+  cr_expect_not(info.destroyed, "Node's pipe leaves it open");
+  ns_socket_destroy(b, NULL);
+  cr_assert(run_until(&r, 'X', 1));
+  ns_socket_release(b);
+  close(pb);
+  rec_free(&r);
+}
