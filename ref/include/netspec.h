@@ -48,7 +48,9 @@ struct event_base;
 #define NS_VERSION_PATCH 0
 #define NS_VERSION_STRING "0.1.0"
 
-/** Returns the library version as "MAJOR.MINOR.PATCH" (a static string). */
+/** Returns the library version as "MAJOR.MINOR.PATCH" (a static string).
+ *  @return the version string, e.g. "0.1.0" (static)
+ */
 NS_API const char *ns_version(void);
 
 /* ------------------------------------------------------------------ errors */
@@ -81,16 +83,17 @@ NS_API const char *ns_version(void);
  * what it keeps. Zero-initialise it first.
  */
 typedef struct ns_error {
-  const char *name;
-  const char *code;
+  const char *name; /**< "Error", "TypeError" or "RangeError" (static) */
+  const char *code; /**< "EADDRINUSE", "ENOTFOUND", ... (static), or NULL */
+  /** "listen", "connect", "getaddrinfo", ... (static), or NULL */
   const char *syscall;
-  const char *message;
-  const char *address;
-  int errnum;
-  int has_address;
-  int has_port;
-  int port;
-  void *text_; /* library-private: the memory of message and address */
+  const char *message; /**< the message, as Node 8 words it */
+  const char *address; /**< the address or path the error is about, or NULL */
+  int errnum; /**< the positive errno value, or 0 */
+  int has_address; /**< `address` is meaningful */
+  int has_port; /**< `port` is meaningful */
+  int port; /**< the port the error is about (-1 for a Unix path) */
+  void *text_; /**< library-private: the memory of message and address */
 } ns_error;
 
 /** Releases the text of an error the library filled in (see ns_error).
@@ -108,7 +111,10 @@ NS_API void ns_error_free(ns_error *err);
 NS_API int ns_error_copy(ns_error *dst, const ns_error *src);
 
 /** Returns the symbolic name of a positive errno value ("EADDRINUSE"), or
- *  "UNKNOWN" for a value it does not know. The string is static. */
+ *  "UNKNOWN" for a value it does not know. The string is static.
+ *  @param errnum a positive errno value
+ *  @return the name, e.g. "EADDRINUSE", or "UNKNOWN" (static)
+ */
 NS_API const char *ns_errno_code(int errnum);
 
 /* --------------------------------------------------------------- addresses */
@@ -132,17 +138,23 @@ typedef enum ns_address_kind {
  *  C string). `path` points into the server, valid until the server is
  *  freed or listens again: copy it to keep it. `address` is "" then. */
 typedef struct ns_address {
+  /** NS_ADDRESS_NONE, NS_ADDRESS_INET or NS_ADDRESS_PIPE */
   ns_address_kind kind;
-  int port;
-  const char *family;
+  int port; /**< NS_ADDRESS_INET: the port */
+  const char *family; /**< NS_ADDRESS_INET: "IPv4" or "IPv6" (static) */
+  /** NS_ADDRESS_INET: the IP text; "" otherwise */
   char address[NS_ADDRESS_IP_MAX];
-  size_t address_len;
-  const char *path;
+  size_t address_len; /**< bytes of `address` */
+  const char *path; /**< NS_ADDRESS_PIPE: the path, borrowed from the server */
+  /** NS_ADDRESS_PIPE: bytes of `path`, NUL bytes inside included */
   size_t path_len;
 } ns_address;
 
 /** net.isIP(text): 4 for an IPv4 literal, 6 for an IPv6 one (a "%zone"
- *  suffix allowed), else 0. */
+ *  suffix allowed), else 0.
+ *  @param text the text to check (NULL gives 0)
+ *  @return 4, 6 or 0
+ */
 NS_API int ns_is_ip(const char *text);
 
 /* -------------------------------------------------------------- the loop */
@@ -151,7 +163,8 @@ NS_API int ns_is_ip(const char *text);
  * Like Node's event loop, a libevent loop run with ns_run() lasts while a
  * "ref'd" handle is alive: a socket that is connecting or connected and not
  * unref'd (ns_socket_unref()), a listening server, a pending timer
- * (ns_timer, below) that is not unref'd, or a pending next-tick emission. Handles that were unref'd do not keep it running (their events
+ * (ns_timer, below) that is not unref'd, or a pending next-tick emission.
+ * Handles that were unref'd do not keep it running (their events
  * are still delivered while it runs). A C user runs:
  *
  *     ns_run(base);            // returns when only unref'd handles remain
@@ -168,10 +181,16 @@ NS_API int ns_is_ip(const char *text);
 
 /** Runs `base` until no ref'd handle nor pending emission remains, or until
  *  event_base_loopbreak()/loopexit(). Returns 0, or -1 on a libevent
- *  error or when `base` is NULL. */
+ *  error or when `base` is NULL.
+ *  @param base the libevent base (the caller's)
+ *  @return 0, or -1 on a libevent error or a NULL `base`
+ */
 NS_API int ns_run(struct event_base *base);
 
-/** Number of ref'd handles (and pending emissions) on `base` right now. */
+/** Number of ref'd handles (and pending emissions) on `base` right now.
+ *  @param base the libevent base (the caller's)
+ *  @return the count (0 for a NULL `base`)
+ */
 NS_API int ns_base_refs(struct event_base *base);
 
 /**
@@ -187,6 +206,12 @@ NS_API int ns_base_refs(struct event_base *base);
  * NULL `base`, an empty `hosts_path` or a name server text of any other
  * form (a host name, a port out of range), ENOMEM when out of memory; the
  * configuration is then unchanged.
+ * @param base the libevent base (the caller's)
+ * @param hosts_path the hosts file, or NULL to keep "/etc/hosts"
+ * @param nameserver the name server, or NULL for none
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled
  */
 NS_API int ns_dns_configure(struct event_base *base, const char *hosts_path,
                             const char *nameserver, ns_error *err);
@@ -201,6 +226,11 @@ NS_API int ns_dns_configure(struct event_base *base, const char *hosts_path,
  * *err (if non-NULL) filled: EINVAL for a NULL `base` or a NULL or empty
  * `path`, ENOMEM when out of memory. The file is read at the first lookup;
  * an unreadable file adds no name server.
+ * @param base the libevent base (the caller's)
+ * @param path the resolv.conf file to read
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled
  */
 NS_API int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
                                   ns_error *err);
@@ -209,7 +239,9 @@ NS_API int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
  *  every socket of `base` whose memory is still there (held or not, open
  *  or not: closed silently, no callbacks). Call after the servers on `base`
  *  were freed, before event_base_free(); no socket pointer of `base` may be
- *  used afterwards. */
+ *  used afterwards.
+ *  @param base the libevent base (the caller's)
+ */
 NS_API void ns_base_cleanup(struct event_base *base);
 
 /* ------------------------------------------------------------------ timers */
@@ -346,15 +378,16 @@ typedef enum ns_socket_event_type {
 
 /** One socket event; every pointer is valid during the callback only. */
 typedef struct ns_socket_event {
-  ns_socket_event_type type;
+  ns_socket_event_type type; /**< which event this is */
+  /** NS_SOCKET_ERROR (and a failed NS_SOCKET_LOOKUP): the error */
   const ns_error *error;
-  const char *data;
-  size_t len;
-  int is_text;
-  int had_error;
-  const char *address; /* LOOKUP: the IP text */
-  int family;          /* LOOKUP: 4 or 6 */
-  const char *host;    /* LOOKUP: the name looked up */
+  const char *data; /**< NS_SOCKET_DATA: the bytes or text */
+  size_t len; /**< NS_SOCKET_DATA: bytes of `data` */
+  int is_text; /**< NS_SOCKET_DATA: `data` is UTF-8 text (an encoding is set) */
+  int had_error; /**< NS_SOCKET_CLOSE: closed because of an error */
+  const char *address; /**< LOOKUP: the IP text */
+  int family;          /**< LOOKUP: 4 or 6 */
+  const char *host;    /**< LOOKUP: the name looked up */
 } ns_socket_event;
 
 typedef void (*ns_socket_cb)(ns_socket *sock, const ns_socket_event *ev,
@@ -366,11 +399,11 @@ typedef void (*ns_write_cb)(ns_socket *sock, const ns_error *err, void *arg);
 
 /** Options of new net.Socket(). Zero-initialise for Node's defaults. */
 typedef struct ns_socket_options {
-  int allow_half_open; /* stay writable after the peer's FIN until end() */
-  int has_fd;          /* wrap `fd`, an existing connected stream socket */
-  int fd;              /* the library takes ownership of it */
-  int not_readable;    /* with has_fd: Node's readable: false */
-  int not_writable;    /* with has_fd: Node's writable: false */
+  int allow_half_open; /**< stay writable after the peer's FIN until end() */
+  int has_fd;          /**< wrap `fd`, an existing connected stream socket */
+  int fd;              /**< the library takes ownership of it */
+  int not_readable;    /**< with has_fd: Node's readable: false */
+  int not_writable;    /**< with has_fd: Node's writable: false */
 } ns_socket_options;
 
 /**
@@ -379,20 +412,37 @@ typedef struct ns_socket_options {
  * ns_socket_connect(). With has_fd the descriptor (TCP or Unix stream) is
  * made non-blocking and the socket starts reading at once. Returns NULL
  * with *err (if non-NULL) filled when `base` is NULL (EINVAL), when out of
- * memory, or (has_fd) when `fd` is not a stream socket. Emits nothing. See "Lifetime" above: a socket
+ * memory, or (has_fd) when `fd` is not a stream socket. Emits nothing. See
+ * "Lifetime" above: a socket
  * that never gets a descriptor is released when destroyed or freed (or by
  * ns_base_cleanup()).
+ * @param base the libevent base (the caller's)
+ * @param opts the options, or NULL for the defaults
+ * @param cb receives every event of the socket (may be NULL, set later)
+ * @param arg passed to `cb` as is
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return the socket, or NULL with *err filled
  */
 NS_API ns_socket *ns_socket_new(struct event_base *base,
                                 const ns_socket_options *opts, ns_socket_cb cb,
                                 void *arg, ns_error *err);
 
-/** Sets (or replaces) the event callback. */
+/** Sets (or replaces) the event callback.
+ *  @param sock the socket
+ *  @param cb the new callback (NULL: events are dropped)
+ *  @param arg passed to `cb` as is
+ */
 NS_API void ns_socket_set_callback(ns_socket *sock, ns_socket_cb cb, void *arg);
 
-/** Keeps the memory of `sock` until the matching ns_socket_release(). */
+/** Keeps the memory of `sock` until the matching ns_socket_release().
+ *  @param sock the socket
+ */
 NS_API void ns_socket_hold(ns_socket *sock);
-/** Drops a hold; may release the memory (do not use `sock` after). */
+
+/** Drops a hold; may release the memory (do not use `sock` after).
+ *  @param sock the socket (do not use it afterwards)
+ */
 NS_API void ns_socket_release(ns_socket *sock);
 
 /**
@@ -408,18 +458,18 @@ typedef void (*ns_lookup_fn)(ns_socket *sock, const char *host, int family,
 
 /** What to connect to: socket.connect(options). Zero-initialise. */
 typedef struct ns_connect_options {
-  const char *path;          /* a Unix socket path: wins when set */
-  const char *host;          /* NULL or "": "localhost" */
-  int port;                  /* 0..65535 */
-  int port_invalid;          /* the caller's port was not a legal port */
-  const char *port_text;     /* NULL, or the port as the caller wrote it,
+  const char *path;          /**< a Unix socket path: wins when set */
+  const char *host;          /**< NULL or "": "localhost" */
+  int port;                  /**< 0..65535 */
+  int port_invalid;          /**< the caller's port was not a legal port */
+  const char *port_text;     /**< NULL, or the port as the caller wrote it,
                                 for the RangeError message */
-  const char *local_address; /* NULL, or an IP literal to bind to */
-  int local_port;            /* 0: any */
-  int family;                /* 0, 4 or 6: lookup family */
-  int hints;                 /* getaddrinfo hints for the lookup (0: none) */
-  ns_lookup_fn lookup;       /* NULL: the library's resolver */
-  void *lookup_arg;
+  const char *local_address; /**< NULL, or an IP literal to bind to */
+  int local_port;            /**< 0: any */
+  int family;                /**< 0, 4 or 6: lookup family */
+  int hints;                 /**< getaddrinfo hints for the lookup (0: none) */
+  ns_lookup_fn lookup;       /**< NULL: the library's resolver */
+  void *lookup_arg; /**< passed to `lookup` */
 } ns_connect_options;
 
 /**
@@ -429,6 +479,11 @@ typedef struct ns_connect_options {
  * fails the socket (the error gets " host:port" appended, then
  * NS_SOCKET_ERROR and NS_SOCKET_CLOSE on later ticks). Returns 0, or -1 when
  * no custom lookup of this socket is waiting (e.g. it was destroyed).
+ * @param sock the socket
+ * @param err NULL for success, or the lookup's error (copied)
+ * @param address with success: the IP literal the name resolved to
+ * @param family with success: 4 or 6
+ * @return 0, or -1 when no custom lookup of `sock` is waiting
  */
 NS_API int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
                                  const char *address, int family);
@@ -448,6 +503,11 @@ NS_API int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
  * ("connect ECONNREFUSED 127.0.0.1:80", syscall "connect", address, port;
  * "bind ..." for a failed local bind; a lookup error with host:port added)
  * then NS_SOCKET_CLOSE. A destroyed socket can connect again, as in Node.
+ * @param sock the socket
+ * @param opts what to connect to (NULL: port 0 on localhost)
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0 when the connection is under way, or -1 with *err filled
  */
 NS_API int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
                              ns_error *err);
@@ -457,7 +517,8 @@ NS_API int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
  * nothing is queued; what it does not take is copied and queued) and
  * returns 1 while the queued bytes (this write included) stay below the
  * high-water mark (16 KiB, Node's default), else 0, and NS_SOCKET_DRAIN
- * follows once the queue has emptied. `cb` (may be NULL) is called with `arg` on a later tick once the
+ * follows once the queue has emptied. `cb` (may be NULL) is called with `arg`
+ * on a later tick once the
  * bytes were handed to the kernel (writes made while connecting wait for
  * the connection). If the socket is destroyed first, callbacks of writes
  * not yet handed to the kernel are never called (as in Node): `arg` stays
@@ -477,6 +538,14 @@ NS_API int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
  * With ns_socket_set_sync_errors() on, the error is emitted during the
  * call instead and the return value is Node 8's: 0 after end, -1 (Node's
  * undefined) after the peer's FIN, 1 or 0 as above on a closed socket.
+ * @param sock the socket
+ * @param data the bytes (copied when they cannot be sent at once)
+ * @param len how many bytes (0 is an empty write)
+ * @param cb called once the bytes went to the kernel, or with the error (may be
+ *   NULL)
+ * @param arg passed to `cb` as is
+ * @return 1 to keep writing, 0 when the queue reached the high-water mark (wait
+ *   for NS_SOCKET_DRAIN), -1 when the write was refused
  */
 NS_API int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                            ns_write_cb cb, void *arg);
@@ -494,20 +563,31 @@ NS_API int ns_socket_write(ns_socket *sock, const void *data, size_t len,
 NS_API void ns_socket_set_sync_errors(ns_socket *sock, int on);
 
 /**
- * For bindings that mirror Node exactly: non-zero while a write callback
+ * Node-conformance detail (C programs do not need it). For bindings that
+ * mirror Node exactly: non-zero while a write callback
  * runs for a write that went to the kernel together with others (Node's
  * writev of the writes queued behind a write in flight), zero otherwise.
  * Node calls such callbacks with one explicit `undefined` argument, a lone
  * write's callback with none.
+ * @param sock the socket
+ * @return non-zero inside the callback of a batched write
  */
 NS_API int ns_socket_write_batched(const ns_socket *sock);
 
 /**
+ * Node-conformance detail (C programs use ns_socket_write()).
  * ns_socket_write() for data that Node's write-queue accounting counts as
  * `count` units rather than `len` bytes: Node 8 counts a string written to
  * a socket by its length in UTF-16 code units (socket.write("\u00e9") adds
  * 1 to bufferSize although 2 bytes go out). The return value, bufferSize
  * and NS_SOCKET_DRAIN use `count`; bytes_written still counts bytes.
+ * @param sock the socket
+ * @param data the bytes
+ * @param len how many bytes
+ * @param count what the write counts for in bufferSize and the high-water mark
+ * @param cb as for ns_socket_write()
+ * @param arg passed to `cb` as is
+ * @return as ns_socket_write()
  */
 NS_API int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
                                    size_t count, ns_write_cb cb, void *arg);
@@ -520,6 +600,12 @@ NS_API int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len
  * ended, the socket is destroyed (NS_SOCKET_CLOSE). `cb` (may be NULL) is
  * called once everything was written and the side shut down (Node's
  * 'finish'). Calling it again does nothing (with data: "write after end").
+ * @param sock the socket
+ * @param data bytes to write first, or NULL
+ * @param len how many bytes of `data`
+ * @param cb called once everything was written and the side shut down (may be
+ *   NULL)
+ * @param arg passed to `cb` as is
  */
 NS_API void ns_socket_end(ns_socket *sock, const void *data, size_t len,
                           ns_write_cb cb, void *arg);
@@ -531,19 +617,28 @@ NS_API void ns_socket_end(ns_socket *sock, const void *data, size_t len,
  * if the socket had a descriptor. On an already destroyed socket only the
  * error (if any, and if no error was emitted before) is emitted. Safe from
  * any callback. Does not free the memory (see Lifetime).
+ * @param sock the socket
+ * @param err NULL, or an error to emit (copied)
  */
 NS_API void ns_socket_destroy(ns_socket *sock, const ns_error *err);
 
 /** Destroys silently (no events; pending emissions and callbacks dropped)
  *  and gives up the library's ownership: the memory is released now, or
- *  when the last hold is dropped. */
+ *  when the last hold is dropped.
+ *  @param sock the socket; do not use it afterwards unless held
+ */
 NS_API void ns_socket_free(ns_socket *sock);
 
 /** socket.pause(): stops emitting NS_SOCKET_DATA. Like Node 8, reading
- *  continues until 16 KiB are buffered, then stops. */
+ *  continues until at least 16 KiB are buffered, then stops; as one read
+ *  takes up to 64 KiB, a paused socket holds up to about 80 KiB.
+ *  @param sock the socket
+ */
 NS_API void ns_socket_pause(ns_socket *sock);
 /** socket.resume(): emits the buffered data on the next tick and reads
- *  again. */
+ *  again.
+ *  @param sock the socket
+ */
 NS_API void ns_socket_resume(ns_socket *sock);
 /**
  * src.pipe(dst) (Readable.prototype.pipe for two sockets, src == dst
@@ -585,7 +680,10 @@ NS_API int ns_socket_pipe(ns_socket *src, ns_socket *dst);
  */
 NS_API int ns_socket_pipe_ex(ns_socket *src, ns_socket *dst, int flags);
 
-/** Non-zero while paused (socket.isPaused()). */
+/** Non-zero while paused (socket.isPaused()).
+ *  @param sock the socket
+ *  @return non-zero while paused
+ */
 NS_API int ns_socket_is_paused(const ns_socket *sock);
 
 /**
@@ -595,6 +693,11 @@ NS_API int ns_socket_is_paused(const ns_socket *sock);
  * "utf8"/"utf-8", "hex", "base64", "latin1"/"binary", "ascii",
  * "utf16le"/"utf-16le"/"ucs2"/"ucs-2". Returns 0, or -1 with *err ("Unknown
  * encoding: X") for any other name.
+ * @param sock the socket
+ * @param enc the encoding name, or NULL for "utf8"
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled for an unknown name
  */
 NS_API int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err);
 
@@ -603,48 +706,79 @@ NS_API int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *er
  * without reads or writes (once per idle period; the socket stays open).
  * 0 disables. Values above 2147483647 are capped to it. Returns 0, or -1
  * with *err for a negative ms (RangeError).
+ * @param sock the socket
+ * @param ms idle milliseconds, 0 to disable
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled for a negative or non-finite `ms`
  */
 NS_API int ns_socket_set_timeout(ns_socket *sock, double ms, ns_error *err);
 
 /** socket.setNoDelay(enable): TCP_NODELAY (Node: enable defaults to
- *  true). Before the connection exists it applies once connected. */
+ *  true). Before the connection exists it applies once connected.
+ *  @param sock the socket
+ *  @param enable non-zero to set TCP_NODELAY, 0 to clear it
+ */
 NS_API void ns_socket_set_no_delay(ns_socket *sock, int enable);
 
 /** socket.setKeepAlive(enable, initial_delay_ms): SO_KEEPALIVE and, when
  *  enabling, TCP_KEEPIDLE of initial_delay_ms / 1000 seconds (if > 0).
- *  Before the connection exists it applies once connected. */
+ *  Before the connection exists it applies once connected.
+ *  @param sock the socket
+ *  @param enable non-zero to turn SO_KEEPALIVE on, 0 off
+ *  @param initial_delay_ms idle time before the first probe (<= 0: the
+ *    system's)
+ */
 NS_API void ns_socket_set_keep_alive(ns_socket *sock, int enable,
                                      double initial_delay_ms);
 
-/** socket.ref() / socket.unref(): whether this socket keeps ns_run()
- *  running. Default ref'd. */
+/** socket.ref(): the socket keeps ns_run() running while it is connecting
+ *  or connected (the default).
+ *  @param sock the socket
+ */
 NS_API void ns_socket_ref(ns_socket *sock);
+
+/** socket.unref(): the socket does not keep ns_run() running; its events
+ *  are still delivered while the loop runs.
+ *  @param sock the socket
+ */
 NS_API void ns_socket_unref(ns_socket *sock);
 
 /** Properties. */
 typedef struct ns_socket_info {
-  int connecting;      /* socket.connecting */
-  int destroyed;       /* socket.destroyed */
-  int readable;        /* socket.readable */
-  int writable;        /* socket.writable */
-  int has_handle;      /* a descriptor exists (or is being connected) */
-  size_t buffer_size;  /* socket.bufferSize (meaningful with has_handle) */
-  unsigned long long bytes_read;
-  unsigned long long bytes_written;
+  int connecting;      /**< socket.connecting */
+  int destroyed;       /**< socket.destroyed */
+  int readable;        /**< socket.readable */
+  int writable;        /**< socket.writable */
+  int has_handle;      /**< a descriptor exists (or is being connected) */
+  size_t buffer_size;  /**< socket.bufferSize (meaningful with has_handle) */
+  unsigned long long bytes_read; /**< socket.bytesRead */
+  unsigned long long bytes_written; /**< socket.bytesWritten */
 } ns_socket_info;
 
-/** Fills *out with the socket's state (valid on any held socket). */
+/** Fills *out with the socket's state (valid on any held socket).
+ *  @param sock the socket (any held one, even closed)
+ *  @param out filled with the properties
+ */
 NS_API void ns_socket_info_get(const ns_socket *sock, ns_socket_info *out);
 
 /** Reads `socket.remoteAddress`, `remoteFamily` and `remotePort` into *out.
  *  Returns 0, or -1 (kind NS_ADDRESS_NONE: Node's undefined) when the
  *  socket has no peer. Like Node, the peer is remembered once read, and
- *  then still answered after close. */
+ *  then still answered after close.
+ *  @param sock the socket
+ *  @param out filled with the peer's address
+ *  @return 0, or -1 when the socket has no peer
+ */
 NS_API int ns_socket_remote(ns_socket *sock, ns_address *out);
 
 /** socket.address() (and localAddress/localPort): the local address of a
  *  TCP socket with a descriptor. Returns 0, or -1 (kind NS_ADDRESS_NONE:
- *  Node's {}) when there is none (no descriptor, or a Unix socket). */
+ *  Node's {}) when there is none (no descriptor, or a Unix socket).
+ *  @param sock the socket
+ *  @param out filled with the local address
+ *  @return 0, or -1 when there is no local TCP address
+ */
 NS_API int ns_socket_address(ns_socket *sock, ns_address *out);
 
 /* ----------------------------------------------------------------- servers */
@@ -666,9 +800,9 @@ typedef enum ns_server_event_type {
  *  (unless the server has pause_on_connect) and has the server's
  *  allow_half_open. */
 typedef struct ns_server_event {
-  ns_server_event_type type;
-  const ns_error *error;
-  ns_socket *socket;
+  ns_server_event_type type; /**< which event this is */
+  const ns_error *error; /**< NS_SERVER_ERROR: the error */
+  ns_socket *socket; /**< NS_SERVER_CONNECTION: the accepted socket */
 } ns_server_event;
 
 typedef void (*ns_server_cb)(ns_server *srv, const ns_server_event *ev,
@@ -680,8 +814,9 @@ typedef void (*ns_close_cb)(ns_server *srv, const ns_error *err, void *arg);
 
 /** Options of net.createServer(). Zero-initialise for Node's defaults. */
 typedef struct ns_server_options {
+  /** accepted sockets stay writable after the peer's FIN */
   int allow_half_open;
-  int pause_on_connect;
+  int pause_on_connect; /**< accepted sockets start paused */
 } ns_server_options;
 
 /**
@@ -690,6 +825,13 @@ typedef struct ns_server_options {
  * `arg`. Returns NULL with *err (if non-NULL) filled when `base` is NULL
  * (EINVAL) or memory is exhausted (ENOMEM). The caller owns the server and
  * releases it with ns_server_free(). Emits nothing.
+ * @param base the libevent base (the caller's)
+ * @param opts the options, or NULL for the defaults
+ * @param cb receives every event of the server
+ * @param arg passed to `cb` as is
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return the server, or NULL with *err filled
  */
 NS_API ns_server *ns_server_new(struct event_base *base,
                                 const ns_server_options *opts, ns_server_cb cb,
@@ -699,19 +841,21 @@ NS_API ns_server *ns_server_new(struct event_base *base,
  *  `path` for a Unix domain socket, or `host`/`port` for TCP. A path longer
  *  than 107 bytes is truncated when bound, as Node 8 does on Linux. */
 typedef struct ns_listen_options {
-  const char *host; /* NULL or "": "::" with fallback to "0.0.0.0" */
-  int port;         /* 0: an ephemeral port chosen by the system */
-  int has_port;     /* non-zero when `port` was given */
-  const char *path; /* Unix socket path; ignored when has_port is set */
-  size_t path_len;  /* bytes of `path` when it holds NUL bytes, else 0
+  const char *host; /**< NULL or "": "::" with fallback to "0.0.0.0" */
+  int port;         /**< 0: an ephemeral port chosen by the system */
+  int has_port;     /**< non-zero when `port` was given */
+  const char *path; /**< Unix socket path; ignored when has_port is set */
+  size_t path_len;  /**< bytes of `path` when it holds NUL bytes, else 0
                        (strlen): the socket file is named by the part before
                        the first NUL, address() answers all path_len bytes */
-  int backlog;      /* <= 0: the default, 511 */
-  int exclusive;    /* accepted; cluster sharing does not exist in C */
+  int backlog;      /**< <= 0: the default, 511 */
+  int exclusive;    /**< accepted; cluster sharing does not exist in C */
 } ns_listen_options;
 
 /**
- * Starts listening, like server.listen(). `opts` NULL is listen() with no
+ * Starts listening, like server.listen(). A Unix socket path whose parent
+ * directory does not exist fails with "listen EACCES PATH", as in Node 8
+ * (libuv's answer; not ENOENT). `opts` NULL is listen() with no
  * argument (any address, an ephemeral port). Validates the options first:
  * on a bad option it returns -1 and fills *err (if err is non-NULL) with
  * the error Node 8 would throw, and nothing is emitted. Otherwise returns 0;
@@ -723,6 +867,12 @@ typedef struct ns_listen_options {
  * host, the bind waits for the host lookup on a later iteration.
  * As in Node 8, calling it on a server that already has a listening socket
  * keeps that socket (same address) and emits NS_SERVER_LISTENING again.
+ * @param srv the server
+ * @param opts what to listen on, or NULL for any address and an ephemeral port
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0 (the outcome follows as an event), or -1 with *err filled for bad
+ *   options
  */
 NS_API int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
                             ns_error *err);
@@ -731,13 +881,20 @@ NS_API int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
  * server.listen(otherServer[, backlog]) (SERVER.LISTEN.HANDLE.SERVER.*):
  * `srv` listens on the listening socket of `lender` (another server of the
  * same base: a lender of another base returns -1 with an EINVAL *err) with
- * `backlog` (<= 0: 511), which applies to the shared socket. From then on `srv` emits the connections and `lender` none;
+ * `backlog` (<= 0: 511), which applies to the shared socket. From then on
+ * `srv` emits the connections and `lender` none;
  * closing (or freeing) either server stops the shared socket for both,
  * although the other still reads as listening until it is closed itself.
  * address() of `srv` is the lender's. Returns -1 with *err (Error "Invalid
  * listen argument: Server { _handle: null }") when `lender` does not
  * listen; otherwise 0: `srv` listens at once, NS_SERVER_LISTENING follows
  * on a later iteration. A server that already listens keeps its socket.
+ * @param srv the server that is to listen
+ * @param lender a listening server of the same base
+ * @param backlog the listen() backlog; <= 0 for the default, 511
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled
  */
 NS_API int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
                                    ns_error *err);
@@ -754,6 +911,12 @@ NS_API int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlo
  * follows; `fd` then stays the caller's. When listen() fails on it, `fd`
  * is closed and NS_SERVER_ERROR "listen E..." (no port) follows. A server
  * that already listens keeps its own socket and closes `fd`.
+ * @param srv the server that is to listen
+ * @param fd an open stream socket (owned by the library once accepted)
+ * @param backlog the listen() backlog; <= 0 for the default, 511
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled for a negative `fd`
  */
 NS_API int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err);
 
@@ -764,6 +927,12 @@ NS_API int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *er
  * left as it is. A socket without a descriptor returns -1 with *err (Error
  * "Invalid listen argument: Socket { _handle: null }"); so does, with an
  * EINVAL *err, a socket of another base.
+ * @param srv the server that is to listen
+ * @param sock a socket of the same base with a descriptor
+ * @param backlog the listen() backlog; <= 0 for the default, 511
+ * @param err filled (if non-NULL) when the call fails; release it with
+ *   ns_error_free()
+ * @return 0, or -1 with *err filled
  */
 NS_API int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
                                    ns_error *err);
@@ -777,21 +946,38 @@ NS_API int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
  * NS_SERVER_CLOSE, and every callback registered before an NS_SERVER_CLOSE
  * is emitted runs right after that one (close(a); close(b) on an idle
  * server gives CLOSE, a, b, CLOSE).
+ * @param srv the server
+ * @param cb called once after NS_SERVER_CLOSE (may be NULL)
+ * @param arg passed to `cb` as is
  */
 NS_API void ns_server_close(ns_server *srv, ns_close_cb cb, void *arg);
 
 /** Fills *out like server.address(). Returns 0, or -1 with kind
  *  NS_ADDRESS_NONE for Node's `null`: no listening TCP socket. Like Node 8,
  *  a server once asked to listen on a path answers that path (as given,
- *  untruncated) even while not listening, e.g. after EADDRINUSE or close. */
+ *  untruncated) even while not listening, e.g. after EADDRINUSE or close.
+ *  @param srv the server
+ *  @param out filled with the address
+ *  @return 0, or -1 when there is no address (Node's null)
+ */
 NS_API int ns_server_address(const ns_server *srv, ns_address *out);
 
-/** server.ref() / server.unref(): whether a listening server keeps ns_run()
- *  running (default: it does). Safe in any state; emits nothing. */
+/** server.ref(): a listening server keeps ns_run() running (the default).
+ *  Safe in any state; emits nothing.
+ *  @param srv the server
+ */
 NS_API void ns_server_ref(ns_server *srv);
+
+/** server.unref(): a listening server does not keep ns_run() running; it
+ *  still accepts while the loop runs. Safe in any state; emits nothing.
+ *  @param srv the server
+ */
 NS_API void ns_server_unref(ns_server *srv);
 
-/** Returns non-zero while the server is listening (server.listening). */
+/** Returns non-zero while the server is listening (server.listening).
+ *  @param srv the server
+ *  @return non-zero while listening
+ */
 NS_API int ns_server_listening(const ns_server *srv);
 
 /** Callback of ns_server_get_connections(): the number of open accepted
@@ -804,36 +990,56 @@ typedef void (*ns_count_cb)(ns_server *srv, int count, void *arg);
  * still counting open connections after close). Returns 0, or -1 (nothing
  * queued) when `cb` is NULL, the server was freed, or memory is exhausted.
  * The call is dropped, unanswered, if the server is freed before it runs.
+ * @param srv the server
+ * @param cb receives the count (not NULL)
+ * @param arg passed to `cb` as is
+ * @return 0, or -1 when nothing was queued
  */
 NS_API int ns_server_get_connections(ns_server *srv, ns_count_cb cb, void *arg);
 
-/** The deprecated server.connections: the number of accepted connections
- *  not yet closed (SERVER.CONNECTIONS.1). Emits nothing. */
+/** Node-conformance detail. The deprecated server.connections: the number
+ *  of accepted connections
+ *  not yet closed (SERVER.CONNECTIONS.1). Emits nothing.
+ *  @param srv the server
+ *  @return the count
+ */
 NS_API int ns_server_connections(const ns_server *srv);
 
-/** Assigning server.connections (SERVER.CONNECTIONS.4): sets the count that
+/** Node-conformance detail (C programs do not need it). Assigning
+ *  server.connections (SERVER.CONNECTIONS.4): sets the count that
  *  ns_server_connections() and getConnections report; closing accepted
  *  connections counts down from it, and the server's 'close' waits until
- *  it is 0, as in Node 8. Emits nothing. */
+ *  it is 0, as in Node 8. Emits nothing.
+ *  @param srv the server
+ *  @param count the new count
+ */
 NS_API void ns_server_set_connections(ns_server *srv, int count);
 
 /** server.maxConnections: 0 (the default) is no limit; otherwise, while
  *  the count is at or above `max` (always, for a negative `max`), a new
  *  connection is accepted and closed at once: the peer sees an orderly end,
  *  no NS_SERVER_CONNECTION and no error is emitted. Connections already
- *  open stay open. */
+ *  open stay open.
+ *  @param srv the server
+ *  @param max the limit; 0 for none
+ */
 NS_API void ns_server_set_max_connections(ns_server *srv, int max);
 
 /** Releases the server. If it is still listening its socket is closed
  *  silently (no events, pending ones are dropped, a bound path is removed);
- *  its accepted sockets are closed silently too (as ns_socket_free()). May be called from any callback of
- *  the server: nothing of it runs afterwards. */
+ *  its accepted sockets are closed silently too (as ns_socket_free()). May be
+ *  called from any callback of
+ *  the server: nothing of it runs afterwards.
+ *  @param srv the server (NULL does nothing); do not use it afterwards
+ */
 NS_API void ns_server_free(ns_server *srv);
 
 /** Like ns_server_free(), but a bound Unix socket path is left in the file
  *  system, as when a Node 8 process exits while listening (IPC.LIFECYCLE):
  *  use it when the program ends. Same events and ownership as
- *  ns_server_free(). */
+ *  ns_server_free().
+ *  @param srv the server; do not use it afterwards
+ */
 NS_API void ns_server_free_at_exit(ns_server *srv);
 
 #ifdef __cplusplus
