@@ -602,7 +602,8 @@ NS_API int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len
  * shutdown(SHUT_WR) (the peer sees FIN), or, when the peer has already
  * ended, the socket is destroyed (NS_SOCKET_CLOSE). `cb` (may be NULL) is
  * called once everything was written and the side shut down (Node's
- * 'finish'). Calling it again does nothing (with data: "write after end").
+ * 'finish'). Calling it again does nothing (with data: the "write after
+ * end" error of ns_socket_write(), on the next tick).
  * @param sock the socket
  * @param data bytes to write first, or NULL
  * @param len how many bytes of `data`
