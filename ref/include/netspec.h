@@ -650,7 +650,8 @@ NS_API void ns_socket_resume(ns_socket *sock);
  * to dst; when that write returns 0, src is paused until dst's
  * NS_SOCKET_DRAIN; after src's NS_SOCKET_END, dst is ended; the 'close' of
  * either undoes the pipe (and, when a socket is piped both ways, both
- * pipes). Resumes src. The two sockets hold each other's memory while
+ * pipes), and so does a chunk dst refuses (dst ended or closed: one
+ * NS_SOCKET_ERROR on dst, as Node unpipes on the destination's error). Resumes src. The two sockets hold each other's memory while
  * piped. Same as ns_socket_pipe_ex(src, dst, 0).
  * @param src the socket whose data is forwarded
  * @param dst the socket written to

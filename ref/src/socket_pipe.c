@@ -36,9 +36,17 @@ void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev) {
 
   switch (ev->type) {
   case NS_SOCKET_DATA:
-    if (dst != NULL &&
-        ns_socket_write(dst, ev->data, ev->len, NULL, NULL) == 0)
-      ns_socket_pause(sock);
+    if (dst != NULL) {
+      int ret = ns_socket_write(dst, ev->data, ev->len, NULL, NULL);
+
+      if (ret == 0)
+        ns_socket_pause(sock);
+      else if (ret < 0 && !dst->sync_errors)
+        /* A refused write (dst ended or closed): its 'error' follows, and
+         * Node's pipe unpipes on the destination's error; do it now rather
+         * than refuse every further chunk. */
+        unpipe_from(sock);
+    }
     break;
   case NS_SOCKET_END:
     if (dst != NULL)

@@ -728,3 +728,39 @@ Test(socket, a_plain_pipe_leaves_the_other_side_open) {
   close(pb);
   rec_free(&r);
 }
+
+/* A pipe whose destination was ended: the first refused chunk gives one
+ * 'error' on the destination and undoes the pipe (Node unpipes on the
+ * destination's error), instead of an error per chunk. */
+static int errors_of_b;
+
+static void count_b_errors(ns_socket *sock, const ns_socket_event *ev,
+                           void *arg) {
+  (void)sock, (void)arg;
+  errors_of_b += ev->type == NS_SOCKET_ERROR;
+}
+
+Test(socket, a_pipe_into_an_ended_socket_is_undone_after_one_error) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+
+  rec_init(&r);
+  a = connected_pair(&r, &pa, NULL);
+  b = connected_pair(&r, &pb, NULL);
+  ns_socket_set_callback(b, count_b_errors, NULL);
+  cr_assert_eq(ns_socket_pipe(a, b), 0);
+  ns_socket_end(b, NULL, 0, NULL, NULL);
+  cr_assert_eq(write(pa, "one", 3), 3);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_assert_eq(write(pa, "two", 3), 3);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_expect_eq(errors_of_b, 1, "one 'write after end', then no pipe");
+  cr_expect_not(ns_socket_is_paused(a));
+  close(pa);
+  close(pb);
+  spin(&r);
+  rec_free(&r);
+}
