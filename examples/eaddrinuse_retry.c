@@ -16,7 +16,7 @@
  *   TRIES (default 5) is how many listen attempts are made in all; HOST
  *   defaults to 127.0.0.1 (loopback).
  * Each EADDRINUSE prints "Address in use, retrying..." and waits a second
- * (a libevent timer) before close() and listen() again. Once listening it
+ * (an ns_timer, Node's setTimeout()) before close() and listen() again. Once listening it
  * prints "listening on HOST:PORT", closes the server and exits 0. After
  * TRIES failures it prints "giving up after TRIES tries" and exits 1; any
  * other error exits 1 at once.
@@ -34,7 +34,7 @@
 typedef struct retry {
   ns_server *srv;
   ns_listen_options opts; /* what to listen on, every time */
-  struct event *timer;    /* the one-second wait */
+  ns_timer *timer;        /* the one-second wait */
   int tries;              /* attempts made so far */
   int max_tries;
   int status;             /* the exit status */
@@ -51,16 +51,16 @@ static void try_listen(retry *r) {
    * arrives later as NS_SERVER_LISTENING or NS_SERVER_ERROR. */
   if (ns_server_listen(r->srv, &r->opts, &err) != 0) {
     fprintf(stderr, "%s: %s\n", err.name, err.message);
+    ns_error_free(&err); /* an error the library filled in is ours */
     r->status = 1;
   }
 }
 
 /* The setTimeout() of the documentation: server.close(); server.listen(). */
-static void on_timer(evutil_socket_t fd, short what, void *arg) {
+static void on_timer(ns_timer *timer, void *arg) {
   retry *r = arg;
 
-  (void)fd;
-  (void)what;
+  (void)timer;
   /* The server is not listening after the error, so this close() only
    * emits NS_SERVER_CLOSE (Node 8 passes "Not running" to a callback). */
   ns_server_close(r->srv, NULL, NULL);
@@ -87,9 +87,10 @@ static void on_server(ns_server *srv, const ns_server_event *ev, void *arg) {
         printf("giving up after %d tries\n", r->tries);
         r->status = 1;
       } else {
-        struct timeval one_second = {1, 0};
         printf("Address in use, retrying...\n");
-        evtimer_add(r->timer, &one_second);
+        /* A pending timer keeps ns_run() going, as setTimeout() keeps
+         * Node's loop alive: nothing else of ours is pending meanwhile. */
+        ns_timer_start(r->timer, 1000, 0, NULL);
       }
     } else {
       printf("error: %s\n", ev->error->message);
@@ -126,30 +127,19 @@ int main(int argc, char **argv) {
     r.max_tries = 1;
 
   base = event_base_new();
-  if (base == NULL || (r.srv = ns_server_new(base, NULL, on_server, &r)) == NULL ||
-      (r.timer = evtimer_new(base, on_timer, &r)) == NULL) {
+  if (base == NULL || (r.srv = ns_server_new(base, NULL, on_server, &r, NULL)) == NULL ||
+      (r.timer = ns_timer_new(base, on_timer, &r, NULL)) == NULL) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }
 
   try_listen(&r);
-  /* ns_run() returns when no netspec handle keeps the loop alive. Unlike
-   * Node's setTimeout(), a libevent timer is not such a handle: between an
-   * EADDRINUSE and the retry nothing of netspec is pending, and ns_run()
-   * returns. So while the retry timer is pending we run the loop once more
-   * ourselves (it waits for the timer, whose callback listens again) and
-   * go back to ns_run(). */
-  for (;;) {
-    if (ns_run(base) != 0) {
-      r.status = 1;
-      break;
-    }
-    if (!evtimer_pending(r.timer, NULL))
-      break;
-    event_base_loop(base, EVLOOP_ONCE);
-  }
+  /* Until the server has listened and closed, or we gave up: no listening
+   * server, no pending timer, nothing left to run. */
+  if (ns_run(base) != 0)
+    r.status = 1;
 
-  event_free(r.timer);
+  ns_timer_free(r.timer);
   ns_server_free(r.srv);
   ns_base_cleanup(base);
   event_base_free(base);

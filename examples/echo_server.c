@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
 
   base = event_base_new();
   if (base == NULL ||
-      (srv = ns_server_new(base, NULL, on_server, &status)) == NULL) {
+      (srv = ns_server_new(base, NULL, on_server, &status, NULL)) == NULL) {
     fprintf(stderr, "out of memory\n");
     return 1;
   }
@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
    * listen() throws; everything else arrives as an event. */
   if (ns_server_listen(srv, &lo, &err) != 0) {
     fprintf(stderr, "%s: %s\n", err.name, err.message);
+    ns_error_free(&err); /* an error the library filled in is ours */
     status = 2;
   } else if (ns_run(base) != 0) { /* until closed, or failed to listen */
     status = 1;

@@ -122,6 +122,7 @@ int main(int argc, char **argv) {
   }
   if (ns_socket_connect(sock, &co, &err) != 0) {
     fprintf(stderr, "%s: %s\n", err.name, err.message);
+    ns_error_free(&err); /* an error the library filled in is ours */
     ns_socket_free(sock);
     c.status = 1;
   } else if (ns_run(base) != 0) { /* until the socket has closed */

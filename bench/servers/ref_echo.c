@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
   bench_setup();
   base = event_base_new();
   if (base == NULL ||
-      (srv = ns_server_new(base, NULL, on_server, &status)) == NULL) {
+      (srv = ns_server_new(base, NULL, on_server, &status, NULL)) == NULL) {
     fprintf(stderr, "ref_echo: out of memory\n");
     return 1;
   }
@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
   lo.has_port = 1;
   if (ns_server_listen(srv, &lo, &err) != 0) {
     fprintf(stderr, "ref_echo: %s\n", err.message);
+    ns_error_free(&err);
     return 2;
   }
   if (ns_run(base) != 0)

@@ -41,19 +41,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                "net.connect() answered ok after %u calls, %u accepted",
                env_seen.connect, env_seen.connect_ok);
   jw_free(&r.value);
+  ns_error_free(&r.error);
 
   status = env_call(&socket_class, handles_find("h2", 2), "connect", args, &r);
   args_check_reply(status, &r);
   jw_free(&r.value);
+  ns_error_free(&r.error);
   /* again: an accepted first connect leaves the socket as it was (the
    * wrapped library does not connect), so this checks the same rules */
   status = env_call(&socket_class, handles_find("h2", 2), "connect", args, &r);
   args_check_reply(status, &r);
   jw_free(&r.value);
+  ns_error_free(&r.error);
 
   status = env_call(&socket_class, NULL, NULL, args, &r); /* new Socket(ARGS) */
   args_check_reply(status, &r);
   jw_free(&r.value);
+  ns_error_free(&r.error);
 
   args_end(doc);
   return 0;

@@ -43,10 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                "listen() threw after %u calls, %u accepted", env_seen.listen,
                env_seen.listen_ok);
   jw_free(&r.value);
+  ns_error_free(&r.error);
 
   status = env_call(&server_class, NULL, NULL, args, &r); /* new Server(ARGS) */
   args_check_reply(status, &r);
   jw_free(&r.value);
+  ns_error_free(&r.error);
 
   args_end(doc);
   return 0;

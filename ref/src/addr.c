@@ -173,11 +173,8 @@ socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun) {
 void ns__addr_pipe(const char *src, size_t len, ns_address *out) {
   memset(out, 0, sizeof *out);
   out->kind = NS_ADDRESS_PIPE;
-  if (len >= sizeof out->address)
-    len = sizeof out->address - 1;
-  memcpy(out->address, src, len);
-  out->address[len] = '\0';
-  out->address_len = len;
+  out->path = src;
+  out->path_len = len;
 }
 
 int ns_is_ip(const char *text) {
@@ -199,4 +196,44 @@ int ns_is_ip(const char *text) {
   memcpy(head, text, n);
   head[n] = '\0';
   return inet_pton(AF_INET6, head, buf) == 1 ? 6 : 0;
+}
+
+/* Non-zero when `text` is 1 to 5 decimal digits worth 1..65535. */
+static int port_text_ok(const char *text) {
+  long value = 0;
+  size_t n;
+
+  for (n = 0; text[n] >= '0' && text[n] <= '9'; n++)
+    value = value * 10 + (text[n] - '0');
+  return n > 0 && n <= 5 && text[n] == '\0' && value >= 1 && value <= 65535;
+}
+
+/* Non-zero when the `n` bytes at `text` are an address of `family`. */
+static int ip_text_ok(const char *text, size_t n, int family) {
+  char ip[NS_IP_TEXT_MAX];
+  unsigned char bin[sizeof(struct in6_addr)];
+
+  if (n >= sizeof ip)
+    return 0;
+  memcpy(ip, text, n);
+  ip[n] = '\0';
+  return inet_pton(family, ip, bin) == 1;
+}
+
+int ns__addr_nameserver_ok(const char *text) {
+  const char *colon, *close;
+
+  if (text == NULL)
+    return 0;
+  if (text[0] == '[') { /* "[IPv6]:PORT" */
+    close = strchr(text, ']');
+    return close != NULL && ip_text_ok(text + 1, (size_t)(close - text - 1),
+                                       AF_INET6) &&
+           close[1] == ':' && port_text_ok(close + 2);
+  }
+  colon = strchr(text, ':');
+  if (colon != NULL && strchr(colon + 1, ':') == NULL) /* "IPv4:PORT" */
+    return ip_text_ok(text, (size_t)(colon - text), AF_INET) &&
+           port_text_ok(colon + 1);
+  return ip_text_ok(text, strlen(text), colon != NULL ? AF_INET6 : AF_INET);
 }

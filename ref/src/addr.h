@@ -44,9 +44,13 @@ int ns__addr_format(const struct sockaddr *sa, ns_address *out);
  */
 socklen_t ns__addr_unix(const char *path, struct sockaddr_un *sun);
 
-/* Copies the `len` bytes of `src` (NUL bytes allowed) into out->address as
- * a pipe address (cut to NS_ADDRESS_MAX - 1 bytes), NUL-terminated, and
- * sets out->address_len. */
+/* Makes *out the pipe address `src` (`len` bytes, NUL bytes allowed, a NUL
+ * after them): out->path points at `src` itself, which must outlive it. */
 void ns__addr_pipe(const char *src, size_t len, ns_address *out);
+
+/* Non-zero when `text` is a name server address ns_dns_configure()
+ * accepts: "IPv4", "IPv6", "IPv4:PORT" or "[IPv6]:PORT", PORT being 1 to
+ * 65535 in decimal digits (no zone, no host name, nothing after it). */
+int ns__addr_nameserver_ok(const char *text);
 
 #endif /* NS_SRC_ADDR_H */

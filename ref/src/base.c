@@ -4,6 +4,7 @@
  */
 #include "base.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "addr.h"
+#include "error.h"
 #include "netspec.h"
 #include "socket_int.h"
 
@@ -149,13 +152,18 @@ void ns__base_read_buffer_return(struct event_base *base) {
 }
 
 int ns_base_refs(struct event_base *base) {
-  base_rec *r = rec_of(base, 0);
+  base_rec *r;
 
+  if (base == NULL)
+    return 0;
+  r = rec_of(base, 0);
   return (r != NULL ? r->refs : 0) +
          event_base_get_num_events(base, EVENT_BASE_COUNT_ACTIVE);
 }
 
 int ns_run(struct event_base *base) {
+  if (base == NULL)
+    return -1;
   while (ns_base_refs(base) > 0) {
     if (event_base_loop(base, EVLOOP_ONCE) < 0)
       return -1;
@@ -166,21 +174,36 @@ int ns_run(struct event_base *base) {
 }
 
 int ns_dns_configure(struct event_base *base, const char *hosts_path,
-                     const char *nameserver) {
-  base_rec *r = rec_of(base, 1);
+                     const char *nameserver, ns_error *err) {
+  base_rec *r;
   char *h = NULL, *n = NULL;
 
-  if (r == NULL)
+  if (base == NULL) {
+    ns__error_invalid(err, "ns_dns_configure: base is NULL");
     return -1;
-  if ((hosts_path != NULL && (h = strdup(hosts_path)) == NULL) ||
+  }
+  if (hosts_path != NULL && hosts_path[0] == '\0') {
+    ns__error_invalid(err, "ns_dns_configure: the hosts path is empty");
+    return -1;
+  }
+  if (nameserver != NULL && !ns__addr_nameserver_ok(nameserver)) {
+    ns__error_invalid(err, "ns_dns_configure: the name server is not "
+                           "IPv4, IPv6, IPv4:PORT or [IPv6]:PORT");
+    return -1;
+  }
+  if ((r = rec_of(base, 1)) == NULL ||
+      (hosts_path != NULL && (h = strdup(hosts_path)) == NULL) ||
       (nameserver != NULL && (n = strdup(nameserver)) == NULL)) {
     free(h);
+    ns__error_sys(err, ENOMEM, "ns_dns_configure");
     return -1;
   }
   if (r->dns != NULL && n != NULL &&
       evdns_base_nameserver_ip_add(r->dns, n) != 0) {
     free(h);
     free(n);
+    ns__error_invalid(err, "ns_dns_configure: the resolver refused the "
+                           "name server");
     return -1;
   }
   if (h != NULL) {
@@ -196,12 +219,21 @@ int ns_dns_configure(struct event_base *base, const char *hosts_path,
   return 0;
 }
 
-int ns_dns_use_resolv_conf(struct event_base *base, const char *path) {
-  base_rec *r = rec_of(base, 1);
+int ns_dns_use_resolv_conf(struct event_base *base, const char *path,
+                           ns_error *err) {
+  base_rec *r;
   char *copy;
 
-  if (r == NULL || path == NULL || (copy = strdup(path)) == NULL)
+  if (base == NULL || path == NULL || path[0] == '\0') {
+    ns__error_invalid(err, base == NULL
+                               ? "ns_dns_use_resolv_conf: base is NULL"
+                               : "ns_dns_use_resolv_conf: no path");
     return -1;
+  }
+  if ((r = rec_of(base, 1)) == NULL || (copy = strdup(path)) == NULL) {
+    ns__error_sys(err, ENOMEM, "ns_dns_use_resolv_conf");
+    return -1;
+  }
   free(r->resolv_conf);
   r->resolv_conf = copy;
   return 0;

@@ -4,7 +4,6 @@
 #include "connect_args.h"
 
 #include <math.h>
-#include <stdio.h>
 
 #include "addr.h"
 #include "error.h"
@@ -13,19 +12,17 @@ int ns__connect_validate(const ns_connect_options *opts, int busy,
                          ns_error *err) {
   struct sockaddr_storage ss;
   socklen_t len;
-  char msg[NS_ADDRESS_MAX + 64];
-
   if (busy) {
-    ns__error_plain(err, "Error", "Socket is already connected");
+    ns__error_const(err, "Error", "Socket is already connected");
     return -1;
   }
   if (opts->path != NULL && opts->path[0] != '\0')
     return 0;
   if (opts->local_address != NULL && opts->local_address[0] != '\0' &&
       ns__addr_parse_ip(opts->local_address, 0, &ss, &len) == 0) {
-    snprintf(msg, sizeof msg, "\"localAddress\" option must be a valid IP: %s",
-             opts->local_address);
-    ns__error_plain(err, "TypeError", msg);
+    ns__error_plainf(err, "TypeError",
+                     "\"localAddress\" option must be a valid IP: %s",
+                     opts->local_address);
     return -1;
   }
   if (opts->lookup == NULL &&
@@ -40,26 +37,26 @@ int ns__connect_validate(const ns_connect_options *opts, int busy,
     if (hints != 0 && hints != NS_AI_ADDRCONFIG && hints != NS_AI_V4MAPPED &&
         hints != (NS_AI_ADDRCONFIG | NS_AI_V4MAPPED) &&
         !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
-      ns__error_plain(err, "TypeError",
+      ns__error_const(err, "TypeError",
                       "Invalid argument: hints must use valid flags");
       return -1;
     }
     if (opts->family != 0 && opts->family != 4 && opts->family != 6 &&
         !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {
-      ns__error_plain(err, "TypeError",
+      ns__error_const(err, "TypeError",
                       "Invalid argument: family must be 4 or 6");
       return -1;
     }
   }
   if (opts->port < 0 || opts->port > 65535 || opts->port_invalid) {
     if (opts->port_text != NULL)
-      snprintf(msg, sizeof msg,
-               "\"port\" option should be >= 0 and < 65536: %.200s",
-               opts->port_text);
+      ns__error_plainf(err, "RangeError",
+                       "\"port\" option should be >= 0 and < 65536: %s",
+                       opts->port_text);
     else
-      snprintf(msg, sizeof msg,
-               "\"port\" option should be >= 0 and < 65536: %d", opts->port);
-    ns__error_plain(err, "RangeError", msg);
+      ns__error_plainf(err, "RangeError",
+                       "\"port\" option should be >= 0 and < 65536: %d",
+                       opts->port);
     return -1;
   }
   return 0;
@@ -67,7 +64,7 @@ int ns__connect_validate(const ns_connect_options *opts, int busy,
 
 int ns__timeout_validate(double ms, ns_error *err) {
   if (ms < 0 || !isfinite(ms)) {
-    ns__error_plain(err, "RangeError",
+    ns__error_const(err, "RangeError",
                     "\"msecs\" argument must be a non-negative finite number");
     return -1;
   }

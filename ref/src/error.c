@@ -4,10 +4,11 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
 
 /* One errno value and the name libuv (and so Node) gives it. */
 struct errno_name {
@@ -108,31 +109,74 @@ void ns__error_clear(ns_error *err) {
   memset(err, 0, sizeof *err);
 }
 
+/* What an error says when there was no memory for its text: its code, or
+ * its name (both static). */
+static void text_fallback(ns_error *err) {
+  err->text_ = NULL;
+  err->message = err->code != NULL ? err->code
+                 : err->name != NULL ? err->name
+                                     : "Error";
+  err->address = err->has_address ? "" : NULL;
+}
+
+/* Gives *err its text: the message formatted from `fmt`, and a copy of
+ * `address` (NULL: none), both in one allocation that *err owns. */
+static void set_text_v(ns_error *err, const char *address, const char *fmt,
+                       va_list ap) {
+  va_list again;
+  int n;
+  size_t mlen, alen = address != NULL ? strlen(address) + 1 : 0;
+  char *block;
+
+  va_copy(again, ap);
+  n = vsnprintf(NULL, 0, fmt, again);
+  va_end(again);
+  mlen = n > 0 ? (size_t)n : 0;
+  if ((block = malloc(mlen + 1 + alen)) == NULL) {
+    text_fallback(err);
+    return;
+  }
+  vsnprintf(block, mlen + 1, fmt, ap);
+  err->text_ = block;
+  err->message = block;
+  err->address = NULL;
+  if (address != NULL) {
+    memcpy(block + mlen + 1, address, alen);
+    err->address = block + mlen + 1;
+  }
+}
+
+static void set_text(ns_error *err, const char *address, const char *fmt,
+                     ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  set_text_v(err, address, fmt, ap);
+  va_end(ap);
+}
+
 void ns__error_sys_addr(ns_error *err, int errnum, const char *syscall,
                         const char *address, int port) {
   const char *code = ns_errno_code(errnum);
 
+  if (err == NULL)
+    return;
   ns__error_clear(err);
   err->name = "Error";
   err->code = code;
   err->syscall = syscall;
   err->errnum = errnum;
-  if (address != NULL) {
-    err->has_address = 1;
-    ns__copy_text(err->address, sizeof err->address, address);
-  }
+  err->has_address = address != NULL;
   if (port != 0) {
     err->has_port = 1;
     err->port = port;
   }
   if (port > 0 && address != NULL)
-    snprintf(err->message, sizeof err->message, "%s %s %s:%d", syscall, code,
-             address, port);
+    set_text(err, address, "%s %s %s:%d", syscall, code, address, port);
   else if (address != NULL && address[0] != '\0')
-    snprintf(err->message, sizeof err->message, "%s %s %s", syscall, code,
-             address);
+    set_text(err, address, "%s %s %s", syscall, code, address);
   else
-    snprintf(err->message, sizeof err->message, "%s %s", syscall, code);
+    set_text(err, address, "%s %s", syscall, code);
 }
 
 void ns__error_sys(ns_error *err, int errnum, const char *syscall) {
@@ -141,19 +185,116 @@ void ns__error_sys(ns_error *err, int errnum, const char *syscall) {
 
 void ns__error_lookup(ns_error *err, const char *code, const char *hostname,
                       int with_host) {
+  if (err == NULL)
+    return;
   ns__error_clear(err);
   err->name = "Error";
   err->code = code;
   err->syscall = "getaddrinfo";
   if (with_host && hostname != NULL && hostname[0] != '\0')
-    snprintf(err->message, sizeof err->message, "getaddrinfo %s %s", code,
-             hostname);
+    set_text(err, NULL, "getaddrinfo %s %s", code, hostname);
   else
-    snprintf(err->message, sizeof err->message, "getaddrinfo %s", code);
+    set_text(err, NULL, "getaddrinfo %s", code);
 }
 
 void ns__error_plain(ns_error *err, const char *name, const char *message) {
+  if (err == NULL)
+    return;
   ns__error_clear(err);
   err->name = name;
-  ns__copy_text(err->message, sizeof err->message, message);
+  set_text(err, NULL, "%s", message);
+}
+
+void ns__error_const(ns_error *err, const char *name, const char *message) {
+  if (err == NULL)
+    return;
+  ns__error_clear(err);
+  err->name = name;
+  err->message = message;
+}
+
+void ns__error_plainf(ns_error *err, const char *name, const char *fmt, ...) {
+  va_list ap;
+
+  if (err == NULL)
+    return;
+  ns__error_clear(err);
+  err->name = name;
+  va_start(ap, fmt);
+  set_text_v(err, NULL, fmt, ap);
+  va_end(ap);
+}
+
+void ns__error_invalid(ns_error *err, const char *message) {
+  if (err == NULL)
+    return;
+  ns__error_const(err, "TypeError", message);
+  err->code = "EINVAL";
+  err->errnum = EINVAL;
+}
+
+void ns__error_append(ns_error *err, const char *fmt, ...) {
+  ns_error old = *err;
+  char *tail;
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0 || (tail = malloc((size_t)n + 1)) == NULL)
+    return; /* the message stays as it was */
+  va_start(ap, fmt);
+  vsnprintf(tail, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  set_text(err, old.address, "%s%s", old.message != NULL ? old.message : "",
+           tail);
+  free(tail);
+  if (err->text_ == NULL) /* no memory: keep the old text */
+    *err = old;
+  else
+    free(old.text_);
+}
+
+size_t ns__error_text_size(const ns_error *err) {
+  return (err->message != NULL ? strlen(err->message) : 0) + 1 +
+         (err->address != NULL ? strlen(err->address) + 1 : 0);
+}
+
+void ns__error_copy_into(ns_error *dst, const ns_error *src, char *room) {
+  size_t mlen = src->message != NULL ? strlen(src->message) : 0;
+
+  *dst = *src;
+  dst->text_ = NULL;
+  memcpy(room, src->message != NULL ? src->message : "", mlen + 1);
+  dst->message = room;
+  dst->address = NULL;
+  if (src->address != NULL) {
+    strcpy(room + mlen + 1, src->address);
+    dst->address = room + mlen + 1;
+  }
+}
+
+void ns_error_free(ns_error *err) {
+  if (err == NULL)
+    return;
+  free(err->text_);
+  err->text_ = NULL;
+  err->message = NULL;
+  err->address = NULL;
+}
+
+int ns_error_copy(ns_error *dst, const ns_error *src) {
+  char *block;
+
+  if (dst == NULL || src == NULL)
+    return -1;
+  if ((block = malloc(ns__error_text_size(src))) == NULL) {
+    *dst = *src;
+    text_fallback(dst);
+    return -1;
+  }
+  ns__error_copy_into(dst, src, block);
+  dst->text_ = block;
+  return 0;
 }

@@ -4,6 +4,7 @@
  */
 #include "listen_args.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,9 @@
 /* Node 8 util.inspect's default breakLength. */
 #define INSPECT_BREAK_LENGTH 60
 
-/* Room for the message of an ns_error; an inspected entry ("path: '...'")
- * or the whole text is cut only where the error's message would be cut
- * anyway (entries of 1024 bytes and a text of 400 cut long hosts and
- * paths in the middle of the message; found by ref/fuzz). */
-#define MESSAGE_MAX sizeof(((ns_error *)0)->message)
-#define ENTRY_MAX MESSAGE_MAX
+/* Bytes util.inspect() of a string of `n` bytes can take: quotes, and at
+ * most 6 bytes ("\u001f") per byte. */
+#define INSPECTED_MAX(n) (6 * (n) + 3)
 
 /* ---------------------------------------------------- JavaScript Number() */
 
@@ -246,26 +244,44 @@ static size_t js_length(const char *s) {
   return n;
 }
 
+size_t ns__inspect_listen_options_size(const ns_listen_options *opts) {
+  /* four entries with their names, separators and braces, plus the two
+   * strings inspected */
+  return 128 +
+         (opts->host != NULL ? INSPECTED_MAX(strlen(opts->host)) : 0) +
+         (opts->path != NULL ? INSPECTED_MAX(strlen(opts->path)) : 0);
+}
+
 void ns__inspect_listen_options(const ns_listen_options *opts, char *buf,
                                 size_t size) {
-  char entries[4][ENTRY_MAX];
+  size_t room = ns__inspect_listen_options_size(opts);
+  char *entries[4];
   size_t count = 0, total = 0, i;
   int one_line;
 
+  /* one block for the four entries, each with room for the longest */
+  if (size == 0 || (entries[0] = malloc(4 * room)) == NULL) {
+    if (size > 0)
+      buf[0] = '\0';
+    return;
+  }
+  for (i = 1; i < 4; i++)
+    entries[i] = entries[0] + i * room;
   if (opts->host != NULL) {
-    snprintf(entries[count], ENTRY_MAX, "host: ");
-    inspect_string(entries[count++], ENTRY_MAX, opts->host);
+    snprintf(entries[count], room, "host: ");
+    inspect_string(entries[count++], room, opts->host);
   }
   if (opts->path != NULL) {
-    snprintf(entries[count], ENTRY_MAX, "path: ");
-    inspect_string(entries[count++], ENTRY_MAX, opts->path);
+    snprintf(entries[count], room, "path: ");
+    inspect_string(entries[count++], room, opts->path);
   }
   if (opts->backlog > 0)
-    snprintf(entries[count++], ENTRY_MAX, "backlog: %d", opts->backlog);
+    snprintf(entries[count++], room, "backlog: %d", opts->backlog);
   if (opts->exclusive)
-    snprintf(entries[count++], ENTRY_MAX, "exclusive: true");
+    snprintf(entries[count++], room, "exclusive: true");
   if (count == 0) {
     snprintf(buf, size, "{}");
+    free(entries[0]);
     return;
   }
   for (i = 0; i < count; i++)
@@ -283,14 +299,14 @@ void ns__inspect_listen_options(const ns_listen_options *opts, char *buf,
 
     snprintf(buf + len, size - len, " }");
   }
+  free(entries[0]);
 }
 
 /* ------------------------------------------------------------- validation */
 
 int ns__listen_validate(const ns_listen_options *opts, ns_error *err) {
-  static const char prefix[] = "Invalid listen argument: ";
-  char text[MESSAGE_MAX];
-  char message[sizeof prefix + MESSAGE_MAX];
+  size_t size;
+  char *text;
 
   if (opts->has_port) {
     if (opts->port < 0 || opts->port > 65535) {
@@ -305,8 +321,15 @@ int ns__listen_validate(const ns_listen_options *opts, ns_error *err) {
   if (opts->path != NULL &&
       (opts->path_len > strlen(opts->path) || ns__is_pipe_name(opts->path)))
     return 0;
-  ns__inspect_listen_options(opts, text, sizeof text);
-  snprintf(message, sizeof message, "%s%s", prefix, text);
-  ns__error_plain(err, "Error", message);
+  if (err == NULL)
+    return -1;
+  size = ns__inspect_listen_options_size(opts);
+  if ((text = malloc(size)) == NULL) {
+    ns__error_sys(err, ENOMEM, "listen");
+    return -1;
+  }
+  ns__inspect_listen_options(opts, text, size);
+  ns__error_plainf(err, "Error", "Invalid listen argument: %s", text);
+  free(text);
   return -1;
 }

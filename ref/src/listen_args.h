@@ -24,8 +24,12 @@ int ns__listen_validate(const ns_listen_options *opts, ns_error *err);
  */
 int ns__is_pipe_name(const char *path);
 
+/* Bytes util.inspect(options) below can need, its NUL included. */
+size_t ns__inspect_listen_options_size(const ns_listen_options *opts);
+
 /* Writes util.inspect(options) of the JavaScript object the C options stand
- * for, e.g. "{ host: '127.0.0.1' }", into buf[size]. */
+ * for, e.g. "{ host: '127.0.0.1' }", into buf[size] (complete when size is
+ * ns__inspect_listen_options_size(opts); "" when out of memory). */
 void ns__inspect_listen_options(const ns_listen_options *opts, char *buf,
                                 size_t size);
 

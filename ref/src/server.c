@@ -4,6 +4,7 @@
  */
 #include "server_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,11 +18,17 @@
 
 ns_server *ns_server_new(struct event_base *base,
                          const ns_server_options *opts, ns_server_cb cb,
-                         void *arg) {
-  ns_server *srv = calloc(1, sizeof *srv);
+                         void *arg, ns_error *err) {
+  ns_server *srv;
 
-  if (srv == NULL)
+  if (base == NULL) {
+    ns__error_invalid(err, "ns_server_new: base is NULL");
     return NULL;
+  }
+  if ((srv = calloc(1, sizeof *srv)) == NULL) {
+    ns__error_sys(err, ENOMEM, "socket");
+    return NULL;
+  }
   srv->base = base;
   srv->cb = cb;
   srv->arg = arg;
@@ -73,10 +80,10 @@ static void emit_error_job(void *owner, void *payload) {
 
 void ns__server_post_error(ns_server *srv, const ns_error *err) {
   ns_error *copy = ns__tick_post(srv->base, &srv->ticks, emit_error_job, srv,
-                                 sizeof *copy);
+                                 sizeof *copy + ns__error_text_size(err));
 
-  if (copy != NULL)
-    *copy = *err;
+  if (copy != NULL) /* the text goes right after the copy, in the payload */
+    ns__error_copy_into(copy, err, (char *)(copy + 1));
 }
 
 void ns__server_stop_listening(ns_server *srv) {
@@ -138,7 +145,7 @@ static void emit_close_job(void *owner, void *payload) {
     int gone;
 
     reqs = req->next;
-    ns__error_plain(&not_running, "Error", "Not running");
+    ns__error_const(&not_running, "Error", "Not running");
     ns__server_enter(srv);
     req->cb(srv, req->not_running ? &not_running : NULL, req->arg);
     free(req);

@@ -69,6 +69,7 @@ static void on_acceptable(evutil_socket_t lfd, short what, void *arg) {
       return;
     ns__error_sys(&err, errno, "accept");
     ns__server_emit_error(srv, &err);
+    ns_error_free(&err);
     return;
   }
 }

@@ -31,10 +31,7 @@ static int backlog_of(int backlog) {
 
 /* Node's "Invalid listen argument: ..." for a handle it cannot use. */
 static int invalid(ns_error *err, const char *what) {
-  char message[128];
-
-  snprintf(message, sizeof message, "Invalid listen argument: %s", what);
-  ns__error_plain(err, "Error", message);
+  ns__error_plainf(err, "Error", "Invalid listen argument: %s", what);
   return -1;
 }
 
@@ -45,6 +42,7 @@ static void post_error(ns_server *srv, int errnum, int port) {
 
   ns__error_sys_addr(&e, errnum, "listen", NULL, port);
   ns__server_post_error(srv, &e);
+  ns_error_free(&e);
 }
 
 /* Non-zero when `fd` is a Unix domain socket. */
@@ -105,13 +103,15 @@ static int copy_fd(int fd) {
 
 int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
                             ns_error *err) {
-  ns_error scratch;
   int fd;
 
-  if (err == NULL)
-    err = &scratch;
   if (srv == NULL || lender == NULL || lender->fd < 0)
     return invalid(err, "Server { _handle: null }");
+  if (lender->base != srv->base) {
+    ns__error_invalid(err, "ns_server_listen_server: the two servers are "
+                           "on different event bases");
+    return -1;
+  }
   if (lender == srv || srv->fd >= 0) { /* keeps its own socket */
     ns__server_setup_listen(srv, backlog_of(backlog), 0, NULL, -1);
     return 0;
@@ -144,11 +144,8 @@ int ns_server_listen_server(ns_server *srv, ns_server *lender, int backlog,
 }
 
 int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err) {
-  ns_error scratch;
   char what[48];
 
-  if (err == NULL)
-    err = &scratch;
   if (fd < 0) {
     snprintf(what, sizeof what, "{ fd: %d }", fd);
     return invalid(err, what);
@@ -165,13 +162,15 @@ int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err) {
 
 int ns_server_listen_socket(ns_server *srv, ns_socket *sock, int backlog,
                             ns_error *err) {
-  ns_error scratch;
   int fd;
 
-  if (err == NULL)
-    err = &scratch;
   if (sock == NULL || sock->fd < 0)
     return invalid(err, "Socket { _handle: null }");
+  if (sock->base != srv->base) {
+    ns__error_invalid(err, "ns_server_listen_socket: the server and the "
+                           "socket are on different event bases");
+    return -1;
+  }
   /* Node listens on the socket's own handle; a connected socket fails
    * with EINVAL. Listening on a copy gives the same outcome and leaves
    * the socket itself alone. */

@@ -50,6 +50,7 @@ static void post_listen_error(ns_server *srv, int errnum, const char *address,
 
   ns__error_sys_addr(&err, errnum, "listen", address, port);
   ns__server_post_error(srv, &err);
+  ns_error_free(&err);
 }
 
 void ns__server_setup_listen(ns_server *srv, int backlog, int deferred,
@@ -152,6 +153,7 @@ static void lookup_job(void *owner, void *payload) {
   if (ns__addr_lookup(job->host, job->port, &ss, &len, ip, sizeof ip, &err) !=
       0) {
     ns__server_emit_error(srv, &err);
+    ns_error_free(&err);
     return;
   }
   listen_tcp(srv, (struct sockaddr *)&ss, len, ip, job->port, job->backlog);
@@ -177,11 +179,8 @@ static const ns_listen_options no_options = {.has_port = 1};
 
 int ns_server_listen(ns_server *srv, const ns_listen_options *opts,
                      ns_error *err) {
-  ns_error scratch;
   int backlog;
 
-  if (err == NULL)
-    err = &scratch;
   if (opts == NULL)
     opts = &no_options;
   if (ns__listen_validate(opts, err) != 0)

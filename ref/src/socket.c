@@ -177,12 +177,13 @@ int ns__socket_set_text(char **dst, const char *src) {
 ns_socket *ns_socket_new(struct event_base *base,
                          const ns_socket_options *opts, ns_socket_cb cb,
                          void *arg, ns_error *err) {
-  ns_socket *sock = ns__socket_alloc(base);
-  ns_error scratch;
+  ns_socket *sock;
 
-  if (err == NULL)
-    err = &scratch;
-  if (sock == NULL) {
+  if (base == NULL) {
+    ns__error_invalid(err, "ns_socket_new: base is NULL");
+    return NULL;
+  }
+  if ((sock = ns__socket_alloc(base)) == NULL) {
     ns__error_sys(err, ENOMEM, "socket");
     return NULL;
   }
@@ -203,7 +204,7 @@ ns_socket *ns_socket_new(struct event_base *base,
         getsockname(opts->fd, (struct sockaddr *)&ss, &len) != 0 ||
         (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
          ss.ss_family != AF_UNIX)) {
-      ns__error_plain(err, "TypeError", "Unsupported fd type: UNKNOWN");
+      ns__error_const(err, "TypeError", "Unsupported fd type: UNKNOWN");
       goto fail;
     }
     if (ns__fd_prepare(opts->fd) != 0) {
@@ -350,12 +351,12 @@ static void error_job(void *owner, void *payload) {
   ns__socket_emit_error(owner, payload);
 }
 
-static void post_error(ns_socket *sock, const ns_error *err) {
+void ns__socket_post_error(ns_socket *sock, const ns_error *err) {
   ns_error *copy = ns__tick_post(sock->base, &sock->ticks, error_job, sock,
-                                 sizeof *copy);
+                                 sizeof *copy + ns__error_text_size(err));
 
-  if (copy != NULL)
-    *copy = *err;
+  if (copy != NULL) /* the text goes right after the copy, in the payload */
+    ns__error_copy_into(copy, err, (char *)(copy + 1));
 }
 
 struct close_payload {
@@ -412,7 +413,7 @@ void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
   if (sock->destroyed) {
     if (err != NULL && emit_error && !sock->error_emitted) {
       sock->error_emitted = 1;
-      post_error(sock, err);
+      ns__socket_post_error(sock, err);
     }
     return;
   }
@@ -429,7 +430,7 @@ void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
   sock->pending_cbs = 0;
   if (err != NULL && emit_error && !sock->error_emitted) {
     sock->error_emitted = 1;
-    post_error(sock, err);
+    ns__socket_post_error(sock, err);
   }
   /* Node: the server's 'close' is a next-tick job queued here, the
    * socket's 'close' comes from the handle's close callback, later. */

@@ -62,15 +62,13 @@ static void fail_connect(ns_socket *sock, int errnum, const char *syscall) {
                        sock->connect_address != NULL ? sock->connect_address
                                                      : "",
                        sock->is_pipe ? 0 : sock->connect_port);
-    if (sock->local_text != NULL && sock->local_port > 0) {
+    if (sock->local_text != NULL && sock->local_port > 0)
       /* Node 8 adds the local side when both were given (or defaulted). */
-      size_t n = strlen(err.message);
-
-      snprintf(err.message + n, sizeof err.message - n, " - Local (%s:%d)",
-               sock->local_text, sock->local_port);
-    }
+      ns__error_append(&err, " - Local (%s:%d)", sock->local_text,
+                       sock->local_port);
   }
   ns__socket_destroy(sock, &err, 1, 0);
+  ns_error_free(&err);
 }
 
 /* The connection is up: Node's afterConnect(status 0). */
@@ -258,7 +256,7 @@ static void finish_lookup(ns_socket *sock, const ns_error *lookup_err,
                           const char *ip, int family) {
   ns__connect_req *r = sock->creq;
   ns_socket_event ev;
-  ns_error err;
+  ns_error err = {0};
 
   sock->creq = NULL;
   ns__socket_enter(sock);
@@ -269,7 +267,7 @@ static void finish_lookup(ns_socket *sock, const ns_error *lookup_err,
     ev.address = ip;
     ev.family = family;
   } else {
-    err = *lookup_err;
+    ns_error_copy(&err, lookup_err); /* its message gets host:port below */
     ev.error = &err;
   }
   if (ns__socket_emit(sock, &ev) == 0 && sock->connecting) {
@@ -278,16 +276,13 @@ static void finish_lookup(ns_socket *sock, const ns_error *lookup_err,
       connect_ip(sock, ip, r->port, r->local_address, r->local_port);
     } else {
       /* Node adds host and port, then destroys on the next tick. */
-      size_t n = strlen(err.message);
-
-      if (n < sizeof err.message)
-        snprintf(err.message + n, sizeof err.message - n, " %.200s:%d",
-                 r->host, r->port);
+      ns__error_append(&err, " %s:%d", r->host, r->port);
       err.has_port = 1;
       err.port = r->port;
       ns__socket_destroy(sock, &err, 1, 0);
     }
   }
+  ns_error_free(&err);
   free_creq(r);
   ns__socket_leave(sock);
 }
@@ -307,6 +302,7 @@ static void lookup_done_job(void *owner, void *payload) {
   ns__error_lookup(&err, d->code, sock->creq->host,
                    strcmp(d->code, "ENOTFOUND") == 0);
   finish_lookup(sock, &err, NULL, 0);
+  ns_error_free(&err);
 }
 
 int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
@@ -317,7 +313,7 @@ int ns_socket_lookup_done(ns_socket *sock, const ns_error *err,
     return -1;
   if (err == NULL && (address == NULL || ns_is_ip(address) == 0)) {
     /* Node would fail the connect on an address that is no IP. */
-    ns__error_plain(&bad, "TypeError", "Invalid IP address from lookup");
+    ns__error_const(&bad, "TypeError", "Invalid IP address from lookup");
     err = &bad;
   }
   finish_lookup(sock, err, address,
@@ -417,12 +413,9 @@ static void undestroy(ns_socket *sock) {
 int ns_socket_connect(ns_socket *sock, const ns_connect_options *opts,
                       ns_error *err) {
   static const ns_connect_options none;
-  ns_error scratch;
   ns__connect_req *r;
   const char *host;
 
-  if (err == NULL)
-    err = &scratch;
   if (opts == NULL)
     opts = &none;
   if (ns__connect_validate(opts, sock->connecting || (sock->has_handle &&

@@ -92,6 +92,7 @@ struct ns_socket {
   ns__wqueue wq;
   int pending_cbs;           /* writes whose afterWrite has not run */
   int cb_batched;            /* a callback of a several-write group runs */
+  int sync_errors;           /* ns_socket_set_sync_errors(): Node's order */
   int hold_first;            /* the first write waits for the connection */
   int ending;                /* end() called: _writableState.ending/ended */
   int final_called;          /* _final() queued */
@@ -132,6 +133,7 @@ struct ns_socket {
    * writes into this one (each holds the other while piped) */
   ns_socket *pipe_dest;
   ns_socket *pipe_src;
+  int pipe_flags; /* of the pipe to pipe_dest: NS_PIPE_* */
 
   ns__tick_list ticks;
   ns_socket *base_prev, *base_next; /* every socket of the base (base.c) */
@@ -157,6 +159,9 @@ int ns__socket_leave(ns_socket *sock);
 /* Emits an event; returns -1 when the socket's memory is gone after it. */
 int ns__socket_emit(ns_socket *sock, const ns_socket_event *ev);
 int ns__socket_emit_error(ns_socket *sock, const ns_error *err);
+
+/* Queues NS_SOCKET_ERROR with a copy of *err for the next tick. */
+void ns__socket_post_error(ns_socket *sock, const ns_error *err);
 /* destroy(err), with had_error forced on for 'close' when `had_error`
  * (a failed write: its error was emitted by the caller). */
 void ns__socket_destroy(ns_socket *sock, const ns_error *err, int emit_error,
@@ -190,7 +195,7 @@ void ns__socket_final(ns_socket *sock);
 
 /* socket_pipe.c: what pipe() does after the user's callback saw `ev`. */
 void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev);
-/* Undoes the pipe this socket is part of (either side). */
+/* Undoes the pipes this socket is part of (to it and from it). */
 void ns__socket_unpipe(ns_socket *sock);
 
 /* socket_connect.c */

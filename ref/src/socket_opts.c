@@ -29,10 +29,6 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg) {
 }
 
 int ns_socket_set_timeout(ns_socket *sock, double ms, ns_error *err) {
-  ns_error scratch;
-
-  if (err == NULL)
-    err = &scratch;
   if (ms == 0) {
     sock->timeout_ms = 0;
     if (sock->timer_ev != NULL)

@@ -5,24 +5,30 @@
  * the user's), the source pauses while the destination's write() says its
  * queue is full and resumes on the destination's 'drain', and the
  * destination is ended after the source's 'end'. Either side's 'close'
- * undoes the pipe.
+ * undoes the pipe, and with NS_PIPE_DESTROY_PEER destroys the other side.
  */
 #include "socket_int.h"
 
-void ns__socket_unpipe(ns_socket *sock) {
-  ns_socket *src = sock->pipe_dest != NULL ? sock : sock->pipe_src;
-  ns_socket *dst;
+/* Undoes the pipe from `src` to its destination, if any. */
+static void unpipe_from(ns_socket *src) {
+  ns_socket *dst = src->pipe_dest;
 
-  if (src == NULL || src->pipe_dest == NULL)
+  if (dst == NULL)
     return;
-  dst = src->pipe_dest;
   src->pipe_dest = NULL;
+  src->pipe_flags = 0;
   dst->pipe_src = NULL;
-  /* Each side held the other; the caller is busy on `sock`. */
+  /* Each side held the other; the caller is busy on one of them. */
   if (dst != src) {
     ns_socket_release(dst);
     ns_socket_release(src);
   }
+}
+
+void ns__socket_unpipe(ns_socket *sock) {
+  if (sock->pipe_src != NULL)
+    unpipe_from(sock->pipe_src);
+  unpipe_from(sock);
 }
 
 void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev) {
@@ -30,9 +36,17 @@ void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev) {
 
   switch (ev->type) {
   case NS_SOCKET_DATA:
-    if (dst != NULL &&
-        ns_socket_write(dst, ev->data, ev->len, NULL, NULL) == 0)
-      ns_socket_pause(sock);
+    if (dst != NULL) {
+      int ret = ns_socket_write(dst, ev->data, ev->len, NULL, NULL);
+
+      if (ret == 0)
+        ns_socket_pause(sock);
+      else if (ret < 0 && !dst->sync_errors)
+        /* A refused write (dst ended or closed): its 'error' follows, and
+         * Node's pipe unpipes on the destination's error; do it now rather
+         * than refuse every further chunk. */
+        unpipe_from(sock);
+    }
     break;
   case NS_SOCKET_END:
     if (dst != NULL)
@@ -43,6 +57,12 @@ void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev) {
       ns_socket_resume(sock->pipe_src);
     break;
   case NS_SOCKET_CLOSE:
+    /* NS_PIPE_DESTROY_PEER: the other side of a tied pipe goes too. */
+    if (dst != NULL && dst != sock && (sock->pipe_flags & NS_PIPE_DESTROY_PEER))
+      ns_socket_destroy(dst, NULL);
+    if (sock->pipe_src != NULL && sock->pipe_src != sock &&
+        (sock->pipe_src->pipe_flags & NS_PIPE_DESTROY_PEER))
+      ns_socket_destroy(sock->pipe_src, NULL);
     ns__socket_unpipe(sock);
     break;
   default:
@@ -50,11 +70,12 @@ void ns__socket_pipe_event(ns_socket *sock, const ns_socket_event *ev) {
   }
 }
 
-int ns_socket_pipe(ns_socket *src, ns_socket *dst) {
+int ns_socket_pipe_ex(ns_socket *src, ns_socket *dst, int flags) {
   if (src == NULL || dst == NULL || src->pipe_dest != NULL ||
-      dst->pipe_src != NULL)
+      dst->pipe_src != NULL || (flags & ~NS_PIPE_DESTROY_PEER) != 0)
     return -1;
   src->pipe_dest = dst;
+  src->pipe_flags = flags;
   dst->pipe_src = src;
   if (dst != src) {
     ns_socket_hold(dst);
@@ -62,4 +83,8 @@ int ns_socket_pipe(ns_socket *src, ns_socket *dst) {
   }
   ns_socket_resume(src);
   return 0;
+}
+
+int ns_socket_pipe(ns_socket *src, ns_socket *dst) {
+  return ns_socket_pipe_ex(src, dst, 0);
 }

@@ -273,6 +273,7 @@ void ns__socket_on_readable(ns_socket *sock) {
 
       ns__error_sys(&err, errno, "read");
       ns__socket_destroy(sock, &err, 1, 0);
+      ns_error_free(&err);
     }
     break;
   }
@@ -333,13 +334,7 @@ int ns_socket_set_encoding(ns_socket *sock, const char *enc, ns_error *err) {
   ns__encoding e = ns__encoding_parse(enc);
 
   if (e == NS_ENC_NONE) {
-    ns_error scratch;
-    char msg[128];
-
-    if (err == NULL)
-      err = &scratch;
-    snprintf(msg, sizeof msg, "Unknown encoding: %s", enc);
-    ns__error_plain(err, "Error", msg);
+    ns__error_plainf(err, "Error", "Unknown encoding: %s", enc);
     return -1;
   }
   ns__decoder_init(&sock->dec, e);

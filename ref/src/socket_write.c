@@ -22,13 +22,15 @@ struct after_write {
   int finished;
 };
 
-/* A failed group: its callbacks get the error, then 'error'. */
+/* A failed group: its callbacks get the error, then 'error'. The text of
+ * `err` follows the struct in the tick's payload. */
 struct write_failed {
   ns__wreq *list;
   ns_error err;
 };
 
-/* A callback to call on the next tick with an error (or none). */
+/* A callback to call on the next tick with an error (or none); the text of
+ * `err` follows the struct in the tick's payload. */
 struct cb_job {
   ns_write_cb cb;
   void *arg;
@@ -109,14 +111,15 @@ static void post_cb(ns_socket *sock, ns_write_cb cb, void *arg,
 
   if (cb == NULL)
     return;
-  j = ns__tick_post(sock->base, &sock->ticks, cb_job_run, sock, sizeof *j);
+  j = ns__tick_post(sock->base, &sock->ticks, cb_job_run, sock,
+                    sizeof *j + (err != NULL ? ns__error_text_size(err) : 0));
   if (j == NULL)
     return;
   j->cb = cb;
   j->arg = arg;
   if (err != NULL) {
     j->has_err = 1;
-    j->err = *err;
+    ns__error_copy_into(&j->err, err, (char *)(j + 1));
   }
 }
 
@@ -124,15 +127,18 @@ static void post_cb(ns_socket *sock, ns_write_cb cb, void *arg,
 static void fail_write(ns_socket *sock, int errnum) {
   struct write_failed *wf;
   ns__wreq *list = ns__wq_complete(&sock->wq);
+  ns_error err;
 
+  ns__error_sys(&err, errnum, "write");
   wf = ns__tick_post(sock->base, &sock->ticks, write_failed_job, sock,
-                     sizeof *wf);
+                     sizeof *wf + ns__error_text_size(&err));
   if (wf != NULL) {
     wf->list = list;
-    ns__error_sys(&wf->err, errnum, "write");
+    ns__error_copy_into(&wf->err, &err, (char *)(wf + 1));
   } else {
     ns__wq_free_list(list);
   }
+  ns_error_free(&err);
   sock->error_emitted = 1;
   ns__socket_destroy(sock, NULL, 0, 1);
 }
@@ -244,6 +250,7 @@ static int try_write(ns_socket *sock, const void *data, size_t len,
 
     ns__error_sys(&err, ENOMEM, "write");
     ns__socket_destroy(sock, &err, 1, 0);
+    ns_error_free(&err);
     return 0;
   }
   sock->pending_cbs++;
@@ -272,6 +279,24 @@ static int try_write(ns_socket *sock, const void *data, size_t len,
   return ret;
 }
 
+/* Reports a write() that cannot be made: the error as NS_SOCKET_ERROR on
+ * the next tick (during the call with sync_errors, as Node emits it), and
+ * to the write's callback on the tick after that. Queues nothing. Returns
+ * -1, or with sync_errors `node_ret`: what Node's write() returns. */
+static int misuse(ns_socket *sock, const ns_error *err, ns_write_cb cb,
+                  void *arg, int node_ret) {
+  int sync = sock->sync_errors; /* `sock` may be gone after leave() */
+
+  ns__socket_enter(sock);
+  if (sync)
+    ns__socket_emit_error(sock, err);
+  else
+    ns__socket_post_error(sock, err);
+  post_cb(sock, cb, arg, err);
+  ns__socket_leave(sock);
+  return sync ? node_ret : -1;
+}
+
 int ns_socket_write(ns_socket *sock, const void *data, size_t len,
                     ns_write_cb cb, void *arg) {
   return ns_socket_write_counted(sock, data, len, len, cb, arg);
@@ -283,33 +308,24 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
   int ret;
 
   if (sock->fin_refused) {
-    ns__error_plain(&err, "Error",
+    ns__error_const(&err, "Error",
                     "This socket has been ended by the other party");
     err.code = "EPIPE";
-    ns__socket_enter(sock);
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
-    ns__socket_leave(sock);
-    return -1;
+    return misuse(sock, &err, cb, arg, -1); /* Node: undefined */
   }
   if (sock->ending) {
-    ns__error_plain(&err, "Error", "write after end");
-    ns__socket_enter(sock);
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
-    ns__socket_leave(sock);
-    return 0;
+    ns__error_const(&err, "Error", "write after end");
+    return misuse(sock, &err, cb, arg, 0);
   }
   if (!sock->has_handle) {
     /* Node: _writeGeneric() without a handle destroys the socket with
      * "This socket is closed", through the write's callback. */
     ret = sock->wq.length + count < NS_WQ_HIGH_WATER;
-    ns__error_plain(&err, "Error", "This socket is closed");
+    ns__error_const(&err, "Error", "This socket is closed");
     ns__socket_enter(sock);
     ns__socket_destroy(sock, NULL, 0, 0);
     sock->error_emitted = 1;
-    ns__socket_emit_error(sock, &err);
-    post_cb(sock, cb, arg, &err);
+    ret = misuse(sock, &err, cb, arg, ret);
     ns__socket_leave(sock);
     return ret;
   }
@@ -320,6 +336,7 @@ int ns_socket_write_counted(ns_socket *sock, const void *data, size_t len,
   if (ret < 0) {
     ns__error_sys(&err, ENOMEM, "write");
     ns__socket_destroy(sock, &err, 1, 0);
+    ns_error_free(&err);
     return 0;
   }
   sock->pending_cbs++;
@@ -447,4 +464,8 @@ void ns__socket_destroy_soon(ns_socket *sock) {
 
 int ns_socket_write_batched(const ns_socket *sock) {
   return sock->cb_batched;
+}
+
+void ns_socket_set_sync_errors(ns_socket *sock, int on) {
+  sock->sync_errors = on != 0;
 }

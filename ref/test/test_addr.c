@@ -159,27 +159,25 @@ Test(addr, unix_path_truncated_to_107) {
 
 Test(addr, pipe_address) {
   ns_address a;
-  static char path[NS_ADDRESS_MAX + 100];
+  static char path[20000];
 
   ns__addr_pipe("/tmp/x.sock", 11, &a);
   cr_expect_eq(a.kind, NS_ADDRESS_PIPE);
-  cr_expect_str_eq(a.address, "/tmp/x.sock");
-  cr_expect_eq(a.address_len, 11);
+  cr_expect_str_eq(a.path, "/tmp/x.sock");
+  cr_expect_eq(a.path_len, 11);
+  cr_expect_str_eq(a.address, "");
   cr_expect_null(a.family);
-  memset(path, 'q', 1000);
-  ns__addr_pipe(path, 1000, &a);
-  cr_expect_eq(strlen(a.address), 1000, "a 1000-byte path is kept whole");
   memset(path, 'q', sizeof path - 1);
   path[sizeof path - 1] = '\0';
   ns__addr_pipe(path, strlen(path), &a);
-  cr_expect_eq(strlen(a.address), NS_ADDRESS_MAX - 1);
-  cr_expect_eq(a.address_len, NS_ADDRESS_MAX - 1);
+  cr_expect_eq(strlen(a.path), sizeof path - 1, "a long path is kept whole");
+  cr_expect_eq(a.path_len, sizeof path - 1);
 }
 
 Test(addr, pipe_address_with_nul) {
   ns_address a;
 
   ns__addr_pipe("/tmp/a\0tail", 11, &a);
-  cr_expect_eq(a.address_len, 11);
-  cr_expect_eq(memcmp(a.address, "/tmp/a\0tail", 12), 0);
+  cr_expect_eq(a.path_len, 11);
+  cr_expect_eq(memcmp(a.path, "/tmp/a\0tail", 12), 0);
 }

@@ -13,7 +13,7 @@ static const char range_msg[] = "\"port\" argument must be >= 0 and < 65536";
 
 Test(listen_args, port_range) {
   ns_listen_options o;
-  ns_error e;
+  ns_error e = {0};
   static const int bad[] = {-1, 65536, 100000, -65536};
   static const int good[] = {0, 1, 8080, 65535};
   size_t i;
@@ -22,7 +22,7 @@ Test(listen_args, port_range) {
     memset(&o, 0, sizeof o);
     o.has_port = 1;
     o.port = bad[i];
-    cr_expect_eq(ns__listen_validate(&o, &e), -1, "port %d", bad[i]);
+    cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), -1, "port %d", bad[i]);
     cr_expect_str_eq(e.name, "RangeError");
     cr_expect_str_eq(e.message, range_msg);
     cr_expect_null(e.code);
@@ -32,21 +32,23 @@ Test(listen_args, port_range) {
     o.has_port = 1;
     o.port = good[i];
     o.host = "127.0.0.1";
-    cr_expect_eq(ns__listen_validate(&o, &e), 0, "port %d", good[i]);
+    cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), 0, "port %d", good[i]);
   }
+  ns_error_free(&e);
 }
 
 /* Expects validation to fail with "Invalid listen argument: <inspected>". */
 static void expect_invalid(const ns_listen_options *o, const char *inspected) {
-  ns_error e;
+  ns_error e = {0};
   char want[600];
 
   snprintf(want, sizeof want, "Invalid listen argument: %s", inspected);
-  cr_expect_eq(ns__listen_validate(o, &e), -1);
+  cr_expect_eq((ns_error_free(&e), ns__listen_validate(o, &e)), -1);
   cr_expect_str_eq(e.name, "Error");
   cr_expect_str_eq(e.message, want);
   cr_expect_null(e.code);
   cr_expect_null(e.syscall);
+  ns_error_free(&e);
 }
 
 Test(listen_args, invalid_messages) {
@@ -122,28 +124,30 @@ Test(listen_args, pipe_names) {
 
 Test(listen_args, path_is_valid_without_port) {
   ns_listen_options o;
-  ns_error e;
+  ns_error e = {0};
 
   memset(&o, 0, sizeof o);
   o.path = "/tmp/x.sock";
-  cr_expect_eq(ns__listen_validate(&o, &e), 0);
+  cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), 0);
   o.has_port = 1; /* a port wins over the path */
   o.port = 70000;
-  cr_expect_eq(ns__listen_validate(&o, &e), -1);
+  cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), -1);
   cr_expect_str_eq(e.name, "RangeError");
+  ns_error_free(&e);
 }
 
 /* Number() of a path holding a NUL is NaN: a pipe name (ref/fuzz). */
 Test(listen_args, path_with_a_nul_is_a_pipe_name) {
   ns_listen_options o;
-  ns_error e;
+  ns_error e = {0};
 
   memset(&o, 0, sizeof o);
   o.path = "12\0ab";
   o.path_len = 5;
-  cr_expect_eq(ns__listen_validate(&o, &e), 0);
+  cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), 0);
   o.path_len = 0; /* "12" alone is a number */
-  cr_expect_eq(ns__listen_validate(&o, &e), -1);
+  cr_expect_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), -1);
+  ns_error_free(&e);
 }
 
 /* A long host is quoted whole in the message (ref/fuzz). */
@@ -151,15 +155,16 @@ Test(listen_args, long_host_is_not_cut) {
   static char host[1500];
   static const char tail[] = "',\n  exclusive: true }";
   ns_listen_options o;
-  ns_error e;
+  ns_error e = {0};
   size_t n;
 
   memset(host, 'h', sizeof host - 1);
   memset(&o, 0, sizeof o);
   o.host = host;
   o.exclusive = 1;
-  cr_assert_eq(ns__listen_validate(&o, &e), -1);
+  cr_assert_eq((ns_error_free(&e), ns__listen_validate(&o, &e)), -1);
   n = strlen(e.message);
   cr_expect_gt(n, sizeof host);
   cr_expect_str_eq(e.message + n - strlen(tail), tail);
+  ns_error_free(&e);
 }

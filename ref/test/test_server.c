@@ -19,7 +19,10 @@
 #include <criterion/criterion.h>
 #include <event2/event.h>
 
+#include "kept_errors.h"
 #include "netspec.h"
+
+TestSuite(server, .fini = kept_errors_free);
 
 /* ------------------------------------------------------------- recorder */
 
@@ -60,7 +63,7 @@ static entry *record(rec *r, int kind, ns_server *srv, const ns_error *err) {
   x->srv = srv;
   if (err != NULL) {
     x->has_err = 1;
-    x->err = *err;
+    keep_error(&x->err, err);
   }
   if (r->n >= r->want)
     event_base_loopbreak(r->base);
@@ -164,10 +167,10 @@ static ns_listen_options pipe_at(const char *path) {
 
 /* Listens and expects success with no synchronous event. */
 static void listen_ok(rec *r, ns_server *srv, ns_listen_options o) {
-  ns_error err;
+  ns_error err = {0};
   int before = r->n;
 
-  cr_assert_eq(ns_server_listen(srv, &o, &err), 0);
+  cr_assert_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), 0);
   cr_assert_eq(r->n, before, "an event was emitted synchronously");
 }
 
@@ -253,7 +256,7 @@ Test(server, listen_ipv4_ephemeral) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_not_null(srv);
   cr_expect_eq(ns_server_address(srv, &a), -1);
   cr_expect_eq(a.kind, NS_ADDRESS_NONE);
@@ -279,7 +282,7 @@ Test(server, listen_localhost_is_ipv4) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("localhost", 0));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
@@ -298,8 +301,8 @@ Test(server, eaddrinuse_ipv4) {
   int port;
 
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -326,8 +329,8 @@ Test(server, eaddrinuse_ipv6) {
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp("::1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -350,7 +353,7 @@ Test(server, host_omitted_is_dual_stack) {
   int fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_assert_eq(ns_server_address(srv, &a), 0);
@@ -384,8 +387,8 @@ Test(server, host_omitted_eaddrinuse) {
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port));
@@ -405,7 +408,7 @@ Test(server, null_options_listen_anywhere) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_eq(ns_server_listen(srv, NULL, NULL), 0);
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_expect_gt(port_of(srv), 0);
@@ -421,9 +424,9 @@ Test(server, events_keep_queue_order_across_servers) {
   int port;
 
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
-  c = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  c = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port)); /* fails */
@@ -449,7 +452,7 @@ Test(server, listen_again_keeps_socket) {
   int port;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(srv);
@@ -470,29 +473,29 @@ Test(server, validation_errors_are_synchronous) {
   rec r;
   ns_server *srv;
   ns_listen_options o;
-  ns_error err;
+  ns_error err = {0};
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   o = tcp("127.0.0.1", 65536);
-  cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.name, "RangeError");
   cr_expect_str_eq(err.message, "\"port\" argument must be >= 0 and < 65536");
   cr_expect_null(err.code);
   o = tcp(NULL, -1);
-  cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.name, "RangeError");
   memset(&o, 0, sizeof o);
-  cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.name, "Error");
   cr_expect_str_eq(err.message, "Invalid listen argument: {}");
   o.host = "127.0.0.1";
   cr_expect_eq(ns_server_listen(srv, &o, NULL), -1); /* err may be NULL */
-  cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.message,
                    "Invalid listen argument: { host: '127.0.0.1' }");
   o = pipe_at("");
-  cr_expect_eq(ns_server_listen(srv, &o, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.message, "Invalid listen argument: { path: '' }");
   run_for(&r, 50);
   cr_expect_eq(r.n, 0, "validation emitted %s", kinds(&r));
@@ -500,6 +503,7 @@ Test(server, validation_errors_are_synchronous) {
   ns_server_free(srv);
   ns_base_cleanup(r.base);
   event_base_free(r.base);
+  ns_error_free(&err);
 }
 
 /* ---------------------------------------------------------------- close */
@@ -509,7 +513,7 @@ Test(server, close_not_running) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_close(srv, on_close_cb, &r);
   cr_expect_eq(r.n, 0);
   cr_assert(run_until(&r, 2, 2000));
@@ -531,7 +535,7 @@ Test(server, close_twice) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_close(srv, on_close_cb, &r);
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 4, 2000));
@@ -549,7 +553,7 @@ Test(server, close_listening) {
   ns_address a;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -571,7 +575,7 @@ Test(server, close_right_after_listen) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 2, 2000));
@@ -590,7 +594,7 @@ Test(server, close_before_host_lookup) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 3, 2000));
@@ -608,7 +612,7 @@ Test(server, free_in_close_callback) {
 
   rec_init(&r);
   r.free_on_close_cb = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -625,7 +629,7 @@ Test(server, free_with_pending_events) {
   ns_server *srv;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp(NULL, 0));
   listen_ok(&r, srv, tcp("127.0.0.1", 0)); /* a pending lookup */
   ns_server_close(srv, on_close_cb, &r);
@@ -646,7 +650,7 @@ Test(server, connection_remote_address) {
   int fd, local_port;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), &local_port);
@@ -671,7 +675,7 @@ Test(server, close_waits_for_connections) {
   int fd1, fd2;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -703,7 +707,7 @@ Test(server, destroy_in_connection_event) {
   rec_init(&r);
   r.destroy_on_connection = 1;
   r.close_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -725,7 +729,7 @@ Test(server, free_in_connection_event) {
 
   rec_init(&r);
   r.free_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -746,7 +750,7 @@ Test(server, free_with_open_connections) {
   char byte;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -769,13 +773,13 @@ Test(server, pipe_listen_and_eaddrinuse) {
   make_dir(dir);
   snprintf(path, sizeof path, "%s/s.sock", dir);
   rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r);
-  b = ns_server_new(r.base, NULL, on_event, &r);
+  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, a, pipe_at(path));
   cr_expect_eq(ns_server_listening(a), 1);
   cr_assert_eq(ns_server_address(a, &addr), 0);
   cr_expect_eq(addr.kind, NS_ADDRESS_PIPE);
-  cr_expect_str_eq(addr.address, path);
+  cr_expect_str_eq(addr.path, path);
   cr_expect_null(addr.family);
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
@@ -788,7 +792,7 @@ Test(server, pipe_listen_and_eaddrinuse) {
   /* Node 8: address() of a pipe server is its path even after failure */
   cr_assert_eq(ns_server_address(b, &addr), 0);
   cr_expect_eq(addr.kind, NS_ADDRESS_PIPE);
-  cr_expect_str_eq(addr.address, path);
+  cr_expect_str_eq(addr.path, path);
   cr_expect(path_exists(path)); /* b's failure left a's socket alone */
 
   ns_server_close(a, on_close_cb, &r);
@@ -812,7 +816,7 @@ Test(server, pipe_connection) {
 
   make_dir(dir);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   memset(&sun, 0, sizeof sun);
   sun.sun_family = AF_UNIX;
   snprintf(sun.sun_path, sizeof sun.sun_path, "%s/c.sock", dir);
@@ -851,13 +855,13 @@ Test(server, pipe_long_path_truncated) {
   memcpy(cut, path, 107);
   cut[107] = '\0';
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, pipe_at(path));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
   cr_expect(path_exists(cut));
   cr_assert_eq(ns_server_address(srv, &addr), 0);
-  cr_expect_str_eq(addr.address, path);
+  cr_expect_str_eq(addr.path, path);
   ns_server_close(srv, NULL, NULL);
   cr_expect(path_exists(cut));
   cr_assert(run_until(&r, 2, 2000));
@@ -875,7 +879,7 @@ Test(server, pipe_missing_directory) {
   const char *path = "/nonexistent-netspec-dir/x.sock";
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, srv, pipe_at(path));
   cr_expect_eq(ns_server_listening(srv), 0);
   cr_assert(run_until(&r, 1, 2000));
@@ -919,7 +923,7 @@ Test(server, max_connections_turns_away_and_counts) {
 
   memset(&c, 0, sizeof c);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_expect_eq(ns_server_get_connections(srv, NULL, NULL), -1);
   cr_assert_eq(ns_server_get_connections(srv, on_count, &c), 0);
   cr_expect_eq(c.n, 0, "answered synchronously");
@@ -955,7 +959,7 @@ Test(server, negative_max_connections_refuses_all) {
   int fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   ns_server_set_max_connections(srv, -1);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
@@ -975,21 +979,21 @@ Test(server, negative_max_connections_refuses_all) {
 Test(server, listen_on_another_servers_socket) {
   rec r;
   ns_server *lender, *borrower, *idle;
-  ns_error err;
+  ns_error err = {0};
   ns_address a1, a2;
   int fd, port;
 
   rec_init(&r);
-  lender = ns_server_new(r.base, NULL, on_event, &r);
-  borrower = ns_server_new(r.base, NULL, on_event, &r);
-  idle = ns_server_new(r.base, NULL, on_event, &r);
-  cr_expect_eq(ns_server_listen_server(borrower, idle, 0, &err), -1);
+  lender = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  borrower = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  idle = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen_server(borrower, idle, 0, &err)), -1);
   cr_expect_str_eq(err.name, "Error");
   cr_expect_eq(strncmp(err.message, "Invalid listen argument:", 24), 0);
   listen_ok(&r, lender, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(lender);
-  cr_assert_eq(ns_server_listen_server(borrower, lender, 9, &err), 0);
+  cr_assert_eq((ns_error_free(&err), ns_server_listen_server(borrower, lender, 9, &err)), 0);
   cr_expect_eq(ns_server_listening(borrower), 1, "listening at once");
   cr_expect_eq(r.n, 1, "nothing emitted synchronously");
   cr_assert(run_until(&r, 2, 2000));
@@ -1026,19 +1030,20 @@ Test(server, listen_on_another_servers_socket) {
   ns_server_free(idle);
   ns_base_cleanup(r.base);
   event_base_free(r.base);
+  ns_error_free(&err);
 }
 
 Test(server, listen_on_an_inherited_descriptor) {
   rec r;
   ns_server *srv;
-  ns_error err;
+  ns_error err = {0};
   struct sockaddr_in sin;
   socklen_t len = sizeof sin;
   int lfd, fd;
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
-  cr_expect_eq(ns_server_listen_fd(srv, -1, 0, &err), -1);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  cr_expect_eq((ns_error_free(&err), ns_server_listen_fd(srv, -1, 0, &err)), -1);
   cr_expect_str_eq(err.message, "Invalid listen argument: { fd: -1 }");
   lfd = socket(AF_INET, SOCK_STREAM, 0);
   memset(&sin, 0, sizeof sin);
@@ -1046,7 +1051,7 @@ Test(server, listen_on_an_inherited_descriptor) {
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   cr_assert_eq(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
   cr_assert_eq(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
-  cr_assert_eq(ns_server_listen_fd(srv, lfd, 0, &err), 0);
+  cr_assert_eq((ns_error_free(&err), ns_server_listen_fd(srv, lfd, 0, &err)), 0);
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_expect_eq(port_of(srv), ntohs(sin.sin_port));
   cr_assert(run_until(&r, 1, 2000));
@@ -1057,6 +1062,7 @@ Test(server, listen_on_an_inherited_descriptor) {
   ns_server_free(srv); /* closes lfd, which the library owns */
   ns_base_cleanup(r.base);
   event_base_free(r.base);
+  ns_error_free(&err);
 }
 
 /* Socket callback that ignores everything. */
@@ -1071,25 +1077,25 @@ Test(server, listen_on_a_connected_socket_fails_with_einval) {
   ns_server *srv, *holder;
   ns_socket *sock;
   ns_socket_options so;
-  ns_error err;
+  ns_error err = {0};
   int fd;
 
   rec_init(&r);
-  holder = ns_server_new(r.base, NULL, on_event, &r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  holder = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   listen_ok(&r, holder, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(holder), NULL);
   memset(&so, 0, sizeof so);
   sock = ns_socket_new(r.base, NULL, ignore_socket, NULL, NULL);
-  cr_expect_eq(ns_server_listen_socket(srv, sock, 0, &err), -1,
+  cr_expect_eq((ns_error_free(&err), ns_server_listen_socket(srv, sock, 0, &err)), -1,
                "a socket without descriptor is no handle");
   ns_socket_free(sock);
   so.has_fd = 1;
   so.fd = fd;
   sock = ns_socket_new(r.base, &so, ignore_socket, NULL, NULL);
   cr_assert_not_null(sock);
-  cr_assert_eq(ns_server_listen_socket(srv, sock, 0, &err), 0);
+  cr_assert_eq((ns_error_free(&err), ns_server_listen_socket(srv, sock, 0, &err)), 0);
   cr_assert(run_until(&r, 3, 2000)); /* holder's connection, srv's error */
   {
     const entry *x = r.e[1].kind == EV_ERROR ? &r.e[1] : &r.e[2];
@@ -1107,6 +1113,7 @@ Test(server, listen_on_a_connected_socket_fails_with_einval) {
   ns_server_free(holder);
   ns_base_cleanup(r.base);
   event_base_free(r.base);
+  ns_error_free(&err);
 }
 
 /* ------------------------------------------------------ paths at exit */
@@ -1123,14 +1130,14 @@ Test(server, free_at_exit_leaves_the_socket_file) {
   memcpy(full, path, strlen(path));
   memcpy(full + strlen(path), "\0tail", 6);
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   o = pipe_at(full);
   o.path_len = strlen(path) + 5;
   listen_ok(&r, srv, o);
   cr_expect(path_exists(path), "the name ends at the NUL");
   cr_assert_eq(ns_server_address(srv, &a), 0);
-  cr_expect_eq(a.address_len, strlen(path) + 5);
-  cr_expect_eq(memcmp(a.address, full, a.address_len), 0);
+  cr_expect_eq(a.path_len, strlen(path) + 5);
+  cr_expect_eq(memcmp(a.path, full, a.path_len), 0);
   ns_server_free_at_exit(srv);
   cr_expect(path_exists(path), "left in place");
   unlink(path);
@@ -1142,13 +1149,13 @@ Test(server, free_at_exit_leaves_the_socket_file) {
 Test(server, listen_on_a_descriptor_that_is_no_socket) {
   rec r;
   ns_server *srv;
-  ns_error err;
+  ns_error err = {0};
   int fds[2];
 
   rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r);
+  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
   cr_assert_eq(pipe(fds), 0);
-  cr_assert_eq(ns_server_listen_fd(srv, fds[0], 0, &err), 0);
+  cr_assert_eq((ns_error_free(&err), ns_server_listen_fd(srv, fds[0], 0, &err)), 0);
   cr_expect_eq(ns_server_listening(srv), 0, "not listening, at once");
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_eq(r.e[0].kind, EV_ERROR);
@@ -1160,4 +1167,5 @@ Test(server, listen_on_a_descriptor_that_is_no_socket) {
   ns_server_free(srv);
   ns_base_cleanup(r.base);
   event_base_free(r.base);
+  ns_error_free(&err);
 }

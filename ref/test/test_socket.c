@@ -17,7 +17,10 @@
 #include <criterion/criterion.h>
 #include <event2/event.h>
 
+#include "kept_errors.h"
 #include "netspec.h"
+
+TestSuite(socket, .fini = kept_errors_free);
 
 /* ------------------------------------------------------------- recorder */
 
@@ -51,7 +54,7 @@ static void on_event(ns_socket *sock, const ns_socket_event *ev, void *arg) {
     memcpy(r->data + r->data_len, ev->data, ev->len);
     r->data_len += ev->len;
   } else if (ev->type == NS_SOCKET_ERROR) {
-    r->err = *ev->error;
+    keep_error(&r->err, ev->error);
   } else if (ev->type == NS_SOCKET_CLOSE) {
     r->had_error = ev->had_error;
   } else if (ev->type == NS_SOCKET_LOOKUP && ev->error == NULL) {
@@ -133,13 +136,13 @@ static ns_socket *connect_to(rec *r, const char *host, int port,
                              const ns_socket_options *so) {
   ns_socket *s = ns_socket_new(r->base, so, on_event, r, NULL);
   ns_connect_options co;
-  ns_error err;
+  ns_error err = {0};
 
   cr_assert_not_null(s);
   memset(&co, 0, sizeof co);
   co.host = host;
   co.port = port;
-  cr_assert_eq(ns_socket_connect(s, &co, &err), 0, "%s", err.message);
+  cr_assert_eq((ns_error_free(&err), ns_socket_connect(s, &co, &err)), 0, "%s", err.message);
   return s;
 }
 
@@ -214,7 +217,7 @@ Test(socket, allow_half_open_stays_writable_after_end) {
   rec_free(&r);
 }
 
-Test(socket, write_after_end_errors_synchronously) {
+Test(socket, write_after_end_errors_on_the_next_tick) {
   rec r;
   int peer;
   ns_socket *s;
@@ -222,7 +225,29 @@ Test(socket, write_after_end_errors_synchronously) {
   rec_init(&r);
   s = connected_pair(&r, &peer, NULL);
   ns_socket_end(s, "bye", 3, NULL, NULL);
-  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), 0);
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), -1);
+  cr_expect_str_eq(r.kinds, "C", "no 'error' during the call");
+  cr_expect_eq(r.write_cb_err, 0);
+  spin(&r);
+  cr_expect_str_eq(r.kinds, "CE", "'error' on the next tick");
+  cr_expect_str_eq(r.err.message, "write after end");
+  cr_expect_null(r.err.code);
+  cr_expect_eq(r.write_cb_err, 1);
+  close(peer);
+  cr_assert(run_until(&r, 'X', 1));
+  rec_free(&r);
+}
+
+Test(socket, write_after_end_errors_synchronously_in_node_order) {
+  rec r;
+  int peer;
+  ns_socket *s;
+
+  rec_init(&r);
+  s = connected_pair(&r, &peer, NULL);
+  ns_socket_set_sync_errors(s, 1);
+  ns_socket_end(s, "bye", 3, NULL, NULL);
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), 0, "Node's false");
   cr_expect_str_eq(r.kinds, "CE", "'error' during the call");
   cr_expect_str_eq(r.err.message, "write after end");
   cr_expect_null(r.err.code);
@@ -230,6 +255,80 @@ Test(socket, write_after_end_errors_synchronously) {
   cr_expect_eq(r.write_cb_err, 1);
   close(peer);
   cr_assert(run_until(&r, 'X', 1));
+  rec_free(&r);
+}
+
+/* Issue 17: a closed socket that is still held answered write() with 1
+ * and ran the error callback inside the call. */
+Test(socket, write_on_a_closed_held_socket_is_minus_one_then_error) {
+  rec r;
+  int peer;
+  ns_socket *s;
+
+  rec_init(&r);
+  s = connected_pair(&r, &peer, NULL);
+  ns_socket_hold(s);
+  ns_socket_destroy(s, NULL);
+  cr_assert(run_until(&r, 'X', 1));
+  cr_expect_eq(ns_socket_write(s, "x", 1, on_write, &r), -1);
+  cr_expect_str_eq(r.kinds, "CX", "nothing during the call");
+  spin(&r);
+  cr_expect_str_eq(r.kinds, "CXE");
+  cr_expect_str_eq(r.err.message, "This socket is closed");
+  cr_expect_eq(r.write_cb_err, 1);
+  ns_socket_release(s);
+  close(peer);
+  rec_free(&r);
+}
+
+/* A broadcast over the caller's own list, whose error callback unlinks
+ * the failing socket: no callback runs inside the loop. */
+typedef struct bcast {
+  ns_socket *members[2];
+  int count;
+  int in_loop;
+  int errors_in_loop;
+  int errors;
+} bcast;
+
+static void on_member(ns_socket *sock, const ns_socket_event *ev, void *arg) {
+  bcast *b = arg;
+  int i;
+
+  if (ev->type != NS_SOCKET_ERROR)
+    return;
+  b->errors++;
+  b->errors_in_loop += b->in_loop;
+  for (i = 0; i < b->count; i++)
+    if (b->members[i] == sock) {
+      b->members[i] = b->members[--b->count];
+      break;
+    }
+}
+
+Test(socket, a_broadcast_loop_may_unlink_from_the_error_callback) {
+  rec r;
+  int peers[2], i;
+  bcast b = {0};
+
+  rec_init(&r);
+  for (i = 0; i < 2; i++) {
+    b.members[i] = connected_pair(&r, &peers[i], NULL);
+    ns_socket_set_callback(b.members[i], on_member, &b);
+    ns_socket_end(b.members[i], NULL, 0, NULL, NULL);
+  }
+  b.count = 2;
+  b.in_loop = 1;
+  for (i = 0; i < b.count; i++)
+    cr_expect_eq(ns_socket_write(b.members[i], "hi", 2, NULL, NULL), -1);
+  b.in_loop = 0;
+  cr_expect_eq(b.errors_in_loop, 0);
+  spin(&r);
+  cr_expect_eq(b.errors, 2, "both errors came, after the loop");
+  cr_expect_eq(b.count, 0, "and unlinked both");
+  for (i = 0; i < 2; i++)
+    close(peers[i]);
+  spin(&r);
   rec_free(&r);
 }
 
@@ -244,6 +343,7 @@ Test(socket, write_after_the_peer_ended_is_epipe) {
   shutdown(peer, SHUT_WR);
   cr_assert(run_until(&r, 'X', 1));
   cr_expect_eq(ns_socket_write(s, "x", 1, NULL, NULL), -1);
+  spin(&r);
   cr_expect_str_eq(r.err.message, "This socket has been ended by the other party");
   cr_expect_str_eq(r.err.code, "EPIPE");
   ns_socket_release(s);
@@ -326,7 +426,7 @@ Test(socket, destroy_with_error_emits_error_then_close) {
   rec_init(&r);
   s = connected_pair(&r, &peer, NULL);
   e.name = "Error";
-  strcpy(e.message, "boom");
+  e.message = "boom";
   ns_socket_destroy(s, &e);
   cr_expect_str_eq(r.kinds, "C", "nothing during the call");
   cr_assert(run_until(&r, 'X', 1));
@@ -485,14 +585,14 @@ Test(socket, misuse_never_aborts) {
   rec r;
   ns_socket *s;
   ns_connect_options co = {0};
-  ns_error err;
+  ns_error err = {0};
 
   rec_init(&r);
   s = ns_socket_new(r.base, NULL, on_event, &r, NULL);
   co.port = 70000;
-  cr_expect_eq(ns_socket_connect(s, &co, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_socket_connect(s, &co, &err)), -1);
   cr_expect_str_eq(err.name, "RangeError");
-  cr_expect_eq(ns_socket_set_timeout(s, -5, &err), -1);
+  cr_expect_eq((ns_error_free(&err), ns_socket_set_timeout(s, -5, &err)), -1);
   ns_socket_pause(s);
   ns_socket_resume(s);
   ns_socket_end(s, NULL, 0, NULL, NULL);
@@ -501,6 +601,7 @@ Test(socket, misuse_never_aborts) {
   spin(&r);
   cr_expect_str_eq(r.kinds, "", "no handle: no 'close'");
   rec_free(&r);
+  ns_error_free(&err);
 }
 
 /* A custom lookup (Node's options.lookup) answering at once. */
@@ -548,7 +649,7 @@ static void on_server(ns_server *srv, const ns_server_event *ev, void *arg) {
 
 Test(socket, an_unrefd_listening_server_does_not_keep_ns_run_going) {
   struct event_base *base = event_base_new();
-  ns_server *srv = ns_server_new(base, NULL, on_server, base);
+  ns_server *srv = ns_server_new(base, NULL, on_server, base, NULL);
   ns_listen_options lo = {0};
 
   lo.host = NULL;
@@ -565,4 +666,101 @@ Test(socket, an_unrefd_listening_server_does_not_keep_ns_run_going) {
   cr_expect_eq(ns_base_refs(base), 0);
   ns_base_cleanup(base);
   event_base_free(base);
+}
+
+/* Two sockets piped both ways, as a proxy does: a reset on one side. */
+static void proxy_pair(rec *r, ns_socket **a, int *pa, ns_socket **b, int *pb,
+                       int flags) {
+  *a = connected_pair(r, pa, NULL);
+  *b = connected_pair(r, pb, NULL);
+  cr_assert_eq(ns_socket_pipe_ex(*a, *b, flags), 0);
+  cr_assert_eq(ns_socket_pipe_ex(*b, *a, flags), 0);
+}
+
+/* Closes `fd` with a reset (SO_LINGER 0). */
+static void reset(int fd) {
+  struct linger l = {1, 0};
+
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
+}
+
+Test(socket, pipe_destroy_peer_ties_two_sockets_lifetimes) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+  char buf[8];
+  ns_socket_info info;
+
+  rec_init(&r);
+  proxy_pair(&r, &a, &pa, &b, &pb, NS_PIPE_DESTROY_PEER);
+  cr_assert_eq(write(pa, "hello", 5), 5);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_assert_eq(read(pb, buf, sizeof buf), 5, "forwarded a -> b");
+  ns_socket_hold(b);
+  reset(pa);
+  cr_assert(run_until(&r, 'X', 2), "a closed, and b with it");
+  ns_socket_info_get(b, &info);
+  cr_expect(info.destroyed);
+  ns_socket_release(b);
+  close(pb);
+  rec_free(&r);
+}
+
+Test(socket, a_plain_pipe_leaves_the_other_side_open) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+  ns_socket_info info;
+
+  rec_init(&r);
+  proxy_pair(&r, &a, &pa, &b, &pb, 0);
+  ns_socket_hold(b);
+  reset(pa);
+  cr_assert(run_until(&r, 'X', 1));
+  spin(&r);
+  ns_socket_info_get(b, &info);
+  cr_expect_not(info.destroyed, "Node's pipe leaves it open");
+  ns_socket_destroy(b, NULL);
+  cr_assert(run_until(&r, 'X', 1));
+  ns_socket_release(b);
+  close(pb);
+  rec_free(&r);
+}
+
+/* A pipe whose destination was ended: the first refused chunk gives one
+ * 'error' on the destination and undoes the pipe (Node unpipes on the
+ * destination's error), instead of an error per chunk. */
+static int errors_of_b;
+
+static void count_b_errors(ns_socket *sock, const ns_socket_event *ev,
+                           void *arg) {
+  (void)sock, (void)arg;
+  errors_of_b += ev->type == NS_SOCKET_ERROR;
+}
+
+Test(socket, a_pipe_into_an_ended_socket_is_undone_after_one_error) {
+  rec r;
+  int pa, pb;
+  ns_socket *a, *b;
+
+  rec_init(&r);
+  a = connected_pair(&r, &pa, NULL);
+  b = connected_pair(&r, &pb, NULL);
+  ns_socket_set_callback(b, count_b_errors, NULL);
+  cr_assert_eq(ns_socket_pipe(a, b), 0);
+  ns_socket_end(b, NULL, 0, NULL, NULL);
+  cr_assert_eq(write(pa, "one", 3), 3);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_assert_eq(write(pa, "two", 3), 3);
+  cr_assert(run_until(&r, 'D', 1));
+  spin(&r);
+  cr_expect_eq(errors_of_b, 1, "one 'write after end', then no pipe");
+  cr_expect_not(ns_socket_is_paused(a));
+  close(pa);
+  close(pb);
+  spin(&r);
+  rec_free(&r);
 }

@@ -36,7 +36,7 @@ static int one_round(void) {
 
   if (base == NULL)
     return -1;
-  srv = ns_server_new(base, NULL, on_server, &listened);
+  srv = ns_server_new(base, NULL, on_server, &listened, NULL);
   memset(&lo, 0, sizeof lo);
   lo.host = "127.0.0.1";
   lo.has_port = 1;

@@ -113,7 +113,7 @@ void server_create(call *c) {
     ns_error err;
     memset(&err, 0, sizeof err);
     err.name = "TypeError";
-    snprintf(err.message, sizeof err.message, "options must be an object");
+    err.message = "options must be an object";
     reply_threw(c->r, &err);
     return;
   }
@@ -122,7 +122,7 @@ void server_create(call *c) {
   so.pause_on_connect = val_truthy(val_prop(opts, "pauseOnConnect"));
 
   st = xcalloc(1, sizeof *st);
-  st->srv = xalloc_check(ns_server_new(shim_base, &so, on_server_event, st));
+  st->srv = xalloc_check(ns_server_new(shim_base, &so, on_server_event, st, NULL));
   st->self = handles_add(&server_class, st);
   if ((label = val_callback_label(listener)) != NULL)
     labels_add(&st->on_connection, label);
@@ -161,7 +161,7 @@ static void server_address(call *c) {
   if (ns_server_address(st->srv, &a) != 0 || a.kind == NS_ADDRESS_NONE) {
     jw_null(w);
   } else if (a.kind == NS_ADDRESS_PIPE) {
-    jw_string_n(w, a.address, a.address_len);
+    jw_string_n(w, a.path, a.path_len);
   } else {
     jw_object_begin(w);
     jw_key(w, "address");

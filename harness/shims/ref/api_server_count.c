@@ -41,7 +41,7 @@ void server_get_connections(call *c) {
     ns_error err;
     memset(&err, 0, sizeof err);
     err.name = "TypeError";
-    snprintf(err.message, sizeof err.message, "callback is not a function");
+    err.message = "callback is not a function";
     reply_threw(c->r, &err);
     return;
   }

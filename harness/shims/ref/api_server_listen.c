@@ -86,7 +86,10 @@ static int listen_handle(call *c, const json_value *arg, double backlog,
     return 0;
   }
   if (label != NULL) labels_add(&st->once_listening, label);
-  if (rc != 0) reply_threw(c->r, &err);
+  if (rc != 0) {
+    reply_threw(c->r, &err);
+    ns_error_free(&err);
+  }
   else val_write_handle(&c->r->value, c->self);
   return 1;
 }
@@ -161,6 +164,7 @@ void server_listen(call *c) {
   memset(&err, 0, sizeof err);
   if (ns_server_listen(st->srv, &lo, &err) != 0) {
     reply_threw(c->r, &err);
+    ns_error_free(&err);
     return;
   }
   val_write_handle(&c->r->value, c->self);

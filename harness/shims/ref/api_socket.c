@@ -172,6 +172,7 @@ static socket_state *state_new(ns_socket *sock) {
   st->sock = sock;
   ns_socket_hold(sock);
   ns_socket_set_callback(sock, on_socket_event, st);
+  ns_socket_set_sync_errors(sock, 1); /* Node emits write() errors during the call */
   return st;
 }
 
@@ -235,6 +236,7 @@ static socket_state *create(call *c, const json_value *opts) {
   sock = ns_socket_new(shim_base, &so, NULL, NULL, &err);
   if (sock == NULL) {
     reply_threw(c->r, &err);
+    ns_error_free(&err);
     return NULL;
   }
   return state_new(sock);
@@ -335,11 +337,16 @@ static const char *js_typeof(const json_value *v) {
 static void throw_type_error(call *c, const char *name, const char *code,
                              const char *fmt, const char *arg) {
   ns_error err;
+  int n = snprintf(NULL, 0, fmt, arg);
+  char *text = xalloc_check(malloc(n > 0 ? (size_t)n + 1 : 1));
+
+  snprintf(text, n > 0 ? (size_t)n + 1 : 1, fmt, arg);
   memset(&err, 0, sizeof err);
   err.name = name;
   err.code = code;
-  snprintf(err.message, sizeof err.message, fmt, arg);
+  err.message = text;
   reply_threw(c->r, &err);
+  free(text);
 }
 
 /* The library asks a custom lookup: lookup(host, {family, hints}, cb). */
@@ -453,6 +460,7 @@ static void do_connect(call *c, socket_state *st, int factory) {
   memset(&err, 0, sizeof err);
   if (ns_socket_connect(st->sock, &co, &err) != 0) {
     reply_threw(c->r, &err);
+    ns_error_free(&err);
     return;
   }
   if (st->self == NULL) /* net.connect(): registered when returned */
@@ -610,11 +618,17 @@ static void socket_destroy(call *c) {
     err.name = keep_string(e, "name", &st->kept_strings);
     if (err.name == NULL) err.name = "Error";
     err.code = keep_string(e, "code", &st->kept_strings);
-    if (val_kind_of(e) == VK_STRING)
-      snprintf(err.message, sizeof err.message, "%.*s", (int)e->len, e->str);
-    else if (val_kind_of(m) == VK_STRING)
-      snprintf(err.message, sizeof err.message, "%.*s", (int)m->len, m->str);
-    ns_socket_destroy(st->sock, &err);
+    const json_value *text = val_kind_of(e) == VK_STRING   ? e
+                             : val_kind_of(m) == VK_STRING ? m
+                                                           : NULL;
+    char *message = xalloc_check(malloc(text != NULL ? text->len + 1 : 1));
+
+    /* a C string: up to the first NUL, as before */
+    snprintf(message, text != NULL ? text->len + 1 : 1, "%.*s",
+             text != NULL ? (int)text->len : 0, text != NULL ? text->str : "");
+    err.message = message;
+    ns_socket_destroy(st->sock, &err); /* the library copies the error */
+    free(message);
   } else {
     ns_socket_destroy(st->sock, NULL);
   }
@@ -670,6 +684,7 @@ static void socket_set_encoding(call *c) {
   if (ns_socket_set_encoding(state_of(c->self)->sock, k == VK_STRING ? val_c_string(e) : NULL,
                              &err) != 0) {
     reply_threw(c->r, &err);
+    ns_error_free(&err);
     return;
   }
   return_self(c);
@@ -691,6 +706,7 @@ static void socket_set_timeout(call *c) {
   memset(&err, 0, sizeof err);
   if (ns_socket_set_timeout(st->sock, d, &err) != 0) {
     reply_threw(c->r, &err);
+    ns_error_free(&err);
     return;
   }
   if (label != NULL) {
@@ -731,7 +747,7 @@ static void socket_set_keep_alive(call *c) {
 static void write_address_object(json_writer *w, const ns_address *a) {
   jw_object_begin(w);
   jw_key(w, "address");
-  jw_string_n(w, a->address, strnlen(a->address, sizeof a->address));
+  jw_string(w, a->address);
   jw_key(w, "family");
   jw_string(w, a->family != NULL ? a->family : "IPv4");
   jw_key(w, "port");
@@ -758,7 +774,7 @@ static int remote(handle *h, ns_address *a) {
 
 static void get_remote_address(handle *h, reply *r) {
   ns_address a;
-  if (remote(h, &a)) jw_string_n(&r->value, a.address, strnlen(a.address, sizeof a.address));
+  if (remote(h, &a)) jw_string(&r->value, a.address);
 }
 static void get_remote_family(handle *h, reply *r) {
   ns_address a;
@@ -771,7 +787,7 @@ static void get_remote_port(handle *h, reply *r) {
 static void get_local_address(handle *h, reply *r) {
   ns_address a;
   if (ns_socket_address(state_of(h)->sock, &a) == 0)
-    jw_string_n(&r->value, a.address, strnlen(a.address, sizeof a.address));
+    jw_string(&r->value, a.address);
 }
 static void get_local_port(handle *h, reply *r) {
   ns_address a;

@@ -40,7 +40,8 @@ void reply_bad(reply *r, const char *code, const char *fmt, ...) {
 
 void reply_threw(reply *r, const ns_error *err) {
   r->status = REPLY_THREW;
-  r->error = *err;
+  ns_error_free(&r->error);
+  ns_error_copy(&r->error, err); /* the caller may release its own */
 }
 
 /* ----------------------------------------------------------------- lookups */
@@ -279,6 +280,7 @@ void dispatch_line(const char *line, size_t len) {
       ops[i].fn(&rq, &r);
     out_response(rq.id, &r);
     jw_free(&r.value);
+    ns_error_free(&r.error);
   }
   json_free(doc);
 }

@@ -38,7 +38,7 @@ int main(void) {
   /* Like Node: names not in /etc/hosts go to the system's name servers.
    * The suite only ever looks such names up in a private namespace whose
    * resolv.conf names a server on loopback. */
-  ns_dns_use_resolv_conf(shim_base, "/etc/resolv.conf");
+  ns_dns_use_resolv_conf(shim_base, "/etc/resolv.conf", NULL);
   out_hello();
   if (input_start(shim_base, &handlers) != 0) {
     fputs("netspec-shim-ref: cannot watch stdin\n", stderr);

@@ -30,7 +30,7 @@ typedef enum reply_status { REPLY_OK, REPLY_THREW, REPLY_BAD } reply_status;
 typedef struct reply {
   reply_status status;
   json_writer value; /* REPLY_OK: the encoded value; empty means undefined */
-  ns_error error;    /* REPLY_THREW */
+  ns_error error;    /* REPLY_THREW: a copy, released after the response */
   const char *code;  /* REPLY_BAD: "EBADARGS", ... */
   char message[256]; /* REPLY_BAD */
 } reply;

@@ -228,7 +228,7 @@ void val_write_error(json_writer *w, const ns_error *e) {
   jw_key(w, "name");
   jw_string(w, e->name != NULL ? e->name : "Error");
   jw_key(w, "message");
-  jw_string_n(w, e->message, strnlen(e->message, sizeof e->message));
+  jw_string(w, e->message != NULL ? e->message : "");
   if (code != NULL) {
     jw_key(w, "code");
     jw_string(w, code);
@@ -245,7 +245,7 @@ void val_write_error(json_writer *w, const ns_error *e) {
   }
   if (e->has_address) {
     jw_key(w, "address");
-    jw_string_n(w, e->address, strnlen(e->address, sizeof e->address));
+    jw_string(w, e->address != NULL ? e->address : "");
   }
   if (e->has_port) {
     jw_key(w, "port");
