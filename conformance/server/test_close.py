@@ -47,6 +47,27 @@ def test_close_twice_the_second_callback_gets_an_error(impl):
     assert all(a is None or a is UNDEFINED for a in first.wait().args)
 
 
+@pytest.mark.parametrize("state", ["already-closed", "failed-to-listen"])
+@req("SERVER.CLOSE.NOT_RUNNING.1")
+def test_close_when_not_listening_passes_not_running_to_the_callback(impl, state):
+    if state == "already-closed":
+        srv, _ = listening_server(impl)
+        srv.close()
+        srv.wait("close")
+    else:
+        holder = peer.tcp_listener("127.0.0.1")
+        srv = impl.net.createServer()
+        srv.listen(holder.getsockname()[1], "127.0.0.1")
+        assert srv.wait("error").args[0].code == "EADDRINUSE"
+        holder.close()
+    cb = impl.callback("close")
+    assert srv.close(cb) is srv
+    srv.wait("close")
+    (err,) = cb.wait().args
+    assert isinstance(err, NetError)
+    assert (err.name, err.message, err.code) == ("Error", "Not running", UNDEFINED)
+
+
 @req("SERVER.CLOSE.KEEPS_CONNECTIONS.1", "SERVER.CLOSE.EVENT.1")
 def test_close_waits_for_open_connections(impl):
     srv, port = listening_server(impl)

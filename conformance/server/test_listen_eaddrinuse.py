@@ -6,6 +6,9 @@ EADDRINUSE through its 'error' event.
 """
 import os
 import socket
+import subprocess
+
+import pytest
 
 from netspec_harness import needs, peer, req
 
@@ -36,6 +39,26 @@ def test_ipv6_loopback_port_in_use(impl):
         port = holder.getsockname()[1]
         _, err, _ = fail_to_listen(impl, port, "::1")
     assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "::1", port)
+
+
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1", "SERVER.ERROR.MESSAGE.1")
+def test_a_host_name_is_reported_as_the_address_it_resolved_to(impl):
+    # 'localhost' resolves to 127.0.0.1 (SERVER.LISTEN.HOST.2): the error names
+    # the address that was bound, not the name the program gave.
+    with peer.tcp_listener("127.0.0.1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "localhost")
+    assert (err.code, err.syscall, err.address, err.port) == ("EADDRINUSE", "listen", "127.0.0.1", port)
+    assert err.message == "listen EADDRINUSE 127.0.0.1:%d" % port
+
+
+@needs("ipv6")
+@req("SERVER.LISTEN.EADDRINUSE.1", "SERVER.ERROR.FIELDS.1")
+def test_an_ip_address_is_reported_as_written(impl):
+    with peer.tcp_listener("::1") as holder:
+        port = holder.getsockname()[1]
+        _, err, _ = fail_to_listen(impl, port, "0:0:0:0:0:0:0:1")
+    assert (err.code, err.address, err.port) == ("EADDRINUSE", "0:0:0:0:0:0:0:1", port)
 
 
 @needs("ipv6")
@@ -117,6 +140,25 @@ def test_retry_while_still_held_fails_again(impl):
         second = srv.wait("error").args[0]
     assert (second.code, second.port) == ("EADDRINUSE", port)
     assert srv.get("listening") is False
+
+
+@req("SERVER.LISTEN.EADDRINUSE.RETRY.2")
+def test_listen_again_without_close_after_the_error(impl):
+    holder = peer.tcp_listener("127.0.0.1")
+    port = holder.getsockname()[1]
+    srv, err, _ = fail_to_listen(impl, port, "127.0.0.1")
+    assert err.code == "EADDRINUSE"
+    srv.listen(port, "127.0.0.1")              # no close(): still held, fails again
+    again = srv.wait("error").args[0]
+    assert (again.code, again.port) == ("EADDRINUSE", port)
+    assert srv.get("listening") is False
+    holder.close()
+    srv.listen(port, "127.0.0.1")              # no close(): now free
+    srv.wait("listening")
+    assert srv.names() == ["error", "error", "listening"], "no 'close' on the way"
+    assert srv.address() == {"address": "127.0.0.1", "family": "IPv4", "port": port}
+    with peer.connect_tcp("127.0.0.1", port):
+        srv.wait("connection")
 
 
 # ------------------------------------------------------- holders of other kinds
@@ -235,3 +277,36 @@ def test_unix_error_message(impl, sock_dir):
     with peer.unix_listener(path):
         _, err, _ = fail_to_listen(impl, path)
     assert err.message == "listen EADDRINUSE " + path
+
+
+# ------------------------------------------- an address the host does not have
+@pytest.fixture
+def loopback_only_net():
+    """A prefix running the shim in a network namespace of its own with only
+    `lo` up: no interface there holds any address outside 127.0.0.0/8 and ::1,
+    and nothing it binds can reach a network."""
+    setup = 'ip link set lo up && exec "$@"'
+    prefix = ["unshare", "--user", "--map-root-user", "--net", "sh", "-c", setup, "sh"]
+    try:
+        ok = subprocess.run(prefix + ["true"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        ok = False
+    if not ok:
+        pytest.skip("SERVER.LISTEN.EADDRNOTAVAIL.1 needs a network namespace (unshare -rn, ip) here")
+    return prefix
+
+
+@req("SERVER.LISTEN.EADDRNOTAVAIL.1", "SERVER.EVENT.ERROR.2", "SERVER.ERROR.MESSAGE.1")
+@pytest.mark.parametrize("host", ["192.0.2.1", pytest.param("2001:db8::1", marks=needs("ipv6"))],
+                         ids=["ipv4", "ipv6"])
+def test_an_address_the_host_lacks_is_eaddrnotavail(start_impl, loopback_only_net, host):
+    impl = start_impl(prefix=loopback_only_net)
+    port = 4242                                # nothing else lives in this namespace
+    srv, err, returned = fail_to_listen(impl, port, host)
+    assert returned is srv
+    assert (err.name, err.code, err.syscall, err.address, err.port) == \
+        ("Error", "EADDRNOTAVAIL", "listen", host, port)
+    assert err.message == "listen EADDRNOTAVAIL %s:%d" % (host, port)
+    assert srv.get("listening") is False and srv.address() is None
+    assert srv.names() == ["error"]

@@ -148,6 +148,34 @@ def test_an_inherited_tcp_descriptor_is_listened_on(start_impl, already_listenin
         assert peer.recv_exactly(client, 6) == b"via fd"
 
 
+@req("SERVER.LISTEN.HANDLE.FD.3", "SERVER.EVENT.ERROR.2", "SERVER.ERROR.MESSAGE.1")
+@pytest.mark.parametrize("kind,code", [("file", "EINVAL"), ("pipe", "ENOTSOCK")])
+def test_a_descriptor_that_is_no_socket_is_an_error(start_impl, tmp_path, kind, code):
+    if kind == "file":
+        fd = os.open(str(tmp_path / "plain"), os.O_RDWR | os.O_CREAT)
+        other = None
+    else:
+        fd, other = os.pipe()
+    try:
+        impl = start_impl(pass_fds=[fd])
+    finally:
+        os.close(fd)
+        if other is not None:
+            os.close(other)
+    srv = impl.net.createServer()
+    cb = impl.callback("listen")
+    assert srv.listen({"fd": fd}, cb) is srv, "returned, not thrown"
+    returned_at = impl.last_response_seq
+    ev = srv.wait("error")
+    assert ev.seq > returned_at
+    (err,) = ev.args
+    assert (err.name, err.code, err.syscall) == ("Error", code, "listen")
+    assert not err.has("port")
+    assert err.message == "listen " + code
+    assert srv.get("listening") is False
+    assert srv.names() == ["error"] and cb.calls() == []
+
+
 @needs("pipe")
 @req("SERVER.LISTEN.HANDLE.FD.1", "SERVER.EVENT.CONNECTION.4")
 def test_an_inherited_unix_descriptor_is_listened_on(start_impl, sock_dir):

@@ -2,6 +2,7 @@
 validated), host (type), localAddress and localPort (bound before connecting,
 validated, failing to bind), path (Unix domain: connecting, missing file,
 nothing listening), and how a string first argument is read."""
+import math
 import os
 import socket
 
@@ -47,12 +48,46 @@ def test_a_port_string_of_digits_is_that_port(impl):
             assert sock.get("remotePort") == port
 
 
+@req("SOCKET.CONNECT.OPTIONS.PORT.STRING.1", "SOCKET.CONNECT.OPTIONS.PORT.1")
+@pytest.mark.parametrize("form", ["blanks", "hex", "exponent"])
+def test_a_port_string_is_read_as_a_number(impl, form):
+    with peer.tcp_listener("127.0.0.1") as lst:
+        port = lst.getsockname()[1]
+        digits = str(port)
+        text = {"blanks": " %d " % port, "hex": "0x%x" % port,
+                "exponent": "%s.%se%d" % (digits[0], digits[1:], len(digits) - 1)}[form]
+        sock = impl.new("Socket")
+        sock.connect({"port": text, "host": "127.0.0.1"})
+        sock.wait("connect")
+        with accept_client(lst, sock):
+            assert sock.get("remotePort") == port, "port %r" % text
+
+
 @req("SOCKET.CONNECT.OPTIONS.PORT.RANGE.1")
 def test_a_port_out_of_range_throws_range_error(impl):
-    for port, shown in [(65536, "65536"), (-1, "-1"), (1.5, "1.5")]:
+    table = [(65536, "65536"), (-1, "-1"), (1.5, "1.5"), (math.nan, "NaN"), (math.inf, "Infinity"),
+             ("abc", "abc"), ("", ""), (" ", " "), ("65536", "65536"), ("-1", "-1")]
+    for port, shown in table:
         err = thrown(impl, {"port": port, "host": "127.0.0.1"})
-        assert err.name == "RangeError"
-        assert err.message == '"port" option should be >= 0 and < 65536: ' + shown
+        assert (err.name, err.message) == ("RangeError", '"port" option should be >= 0 and < 65536: ' + shown), \
+            "port %r" % (port,)
+
+
+@req("SOCKET.CONNECT.OPTIONS.PORT.TYPE.1")
+def test_a_port_that_is_no_number_or_string_throws_type_error(impl):
+    for port, shown in [(True, "true"), (False, "false"), (None, "null"), ({}, "[object Object]"), ([], "")]:
+        err = thrown(impl, {"port": port, "host": "127.0.0.1"})
+        assert (err.name, err.message) == ("TypeError", '"port" option should be a number or string: ' + shown), \
+            "port %r" % (port,)
+
+
+@req("SOCKET.CONNECT.OPTIONS.PORT.TYPE.1", "SOCKET.CONNECT.OPTIONS.PORT.MISSING.1")
+def test_an_undefined_port_counts_as_none(impl):
+    sock = impl.new("Socket")
+    assert sock.connect({"port": UNDEFINED, "host": "127.0.0.1"}) is sock, "no throw"
+    err = failed(sock)
+    assert (err.code, err.syscall, err.address) == ("ECONNREFUSED", "connect", "127.0.0.1")
+    assert not err.has("port")
 
 
 @req("SOCKET.CONNECT.OPTIONS.PORT.MISSING.1", "SOCKET.ERROR.MESSAGE.CONNECT.1")

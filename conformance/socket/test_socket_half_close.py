@@ -124,10 +124,14 @@ def test_write_after_the_peers_end_is_refused_with_epipe(impl, sock_dir, kind, h
     assert len(sock.events("error")) == 1
 
 
-@pytest.mark.parametrize("kind", ["accepted", "new"])
-@req("SOCKET.HALFOPEN.FALSE.WRITE.1")
-def test_write_after_the_automatic_close_is_refused_with_epipe(impl, sock_dir, kind):
-    sock, conn = pair(impl, kind, "tcp", sock_dir)
+@pytest.mark.parametrize("kind,transport", [("accepted", "tcp"), ("new", "tcp"),
+                                            pytest.param("accepted", "unix", marks=needs("pipe")),
+                                            pytest.param("new", "unix", marks=needs("pipe"))],
+                         ids=["accepted-tcp", "new-tcp", "accepted-unix", "new-unix"])
+@req("SOCKET.HALFOPEN.FALSE.WRITE.1", "SOCKET.WRITE.CLOSED.1")
+def test_write_after_the_automatic_close_is_refused_with_epipe(impl, sock_dir, kind, transport):
+    # Closed by itself, yet not 'This socket is closed' (SOCKET.WRITE.CLOSED.1).
+    sock, conn = pair(impl, kind, transport, sock_dir)
     with conn:
         peer.half_close(conn)
         sock.wait("end")
@@ -254,3 +258,49 @@ def test_half_open_write_after_own_end_is_refused(impl, sock_dir, kind):
         assert peer.recv_until_eof(conn) == b"reply done", "the data, then end-of-file; nothing after it"
         close = sock.wait("close")
     assert close.args == [False], "the refused write must not make the close an error close"
+
+
+# ------------------------------------------------- a paused socket, allowHalfOpen false
+@pytest.mark.parametrize("kind,transport", KIND_TRANSPORTS, ids=KT_IDS)
+@req("SOCKET.HALFOPEN.PAUSED.1", "SOCKET.HALFOPEN.FALSE.1")
+def test_paused_with_unread_data_closes_before_end(impl, sock_dir, kind, transport):
+    sock, conn = pair(impl, kind, transport, sock_dir)
+    with conn:
+        conn.sendall(b"first")
+        assert sock.wait_received(5) == b"first"
+        sock.pause()
+        conn.sendall(b"hello world")
+        peer.half_close(conn)
+        impl.note("peer: 'hello world', then FIN, while the socket is paused")
+        close = sock.wait("close")
+        assert peer.recv_until_eof(conn) == b"", "the socket ended its side by itself"
+    assert close.args == [False]
+    settle(impl)
+    assert "end" not in sock.names(), "no 'end' while the data is unread"
+    assert sock.received() == b"first", "no 'data' while paused"
+    sock.resume()
+    end = sock.wait("end")
+    assert sock.received() == b"firsthello world", "the unread data is still delivered after 'close'"
+    after(close, end)
+    assert all(d.seq < end.seq for d in data_events(sock))
+    assert_only(sock, (["connect"] if kind != "accepted" else []) + ["close", "end"])
+
+
+# ----------------------------------------------------- 'finish' of a socket that ends itself
+@pytest.mark.parametrize("kind,transport", KIND_TRANSPORTS, ids=KT_IDS)
+@req("SOCKET.HALFOPEN.FALSE.FINISH.1")
+def test_a_socket_that_ends_itself_finishes_before_close(impl, sock_dir, kind, transport):
+    sock, conn = pair(impl, kind, transport, sock_dir)
+    finish = impl.callback("finish")
+    assert sock.once("finish", finish) is sock
+    with conn:
+        peer.half_close(conn)
+        end = sock.wait("end")
+        fin = finish.wait()
+        assert peer.recv_until_eof(conn) == b""
+        close = sock.wait("close")
+    settle(impl)
+    assert fin.args == [], "'finish' has no arguments, got %r" % (fin.args,)
+    after(end, fin)
+    after(fin, close)
+    assert len(finish.calls()) == 1

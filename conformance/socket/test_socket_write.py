@@ -6,7 +6,7 @@ import pytest
 
 from netspec_harness import NetError, Threw, peer, req
 
-from _socket_util import (Received, fill_impl, is_absent, peer_send_all, settle, stream_bytes,
+from _socket_util import (Received, fill_impl, is_absent, peer_send_all, pending_target, settle, stream_bytes,
                           tcp_client)
 
 
@@ -63,6 +63,22 @@ def test_the_callback_is_called_once_after_write_returned(impl):
             assert len(cb.calls()) == 1
 
 
+@req("SOCKET.WRITE.CALLBACK.1", "SOCKET.CONNECT.WRITE_EARLY.1")
+def test_the_callback_of_a_write_made_while_connecting_gets_no_error(impl):
+    with pending_target() as (port, release):
+        sock = impl.new("Socket")
+        sock.connect(port, "127.0.0.1")
+        cb = impl.callback("early")
+        sock.write(b"early", cb)
+        assert sock.get("connecting") is True, "the write was queued while connecting"
+        with release() as conn:
+            call = cb.wait()
+            assert peer.recv_exactly(conn, 5) == b"early"
+    assert call.seq > sock.events("connect")[0].seq
+    assert all(is_absent(a) for a in call.args), "no error: got %r" % (call.args,)
+    assert len(cb.calls()) == 1
+
+
 @req("SOCKET.WRITE.CALLBACK.ORDER.1", "SOCKET.WRITE.QUEUE.1")
 def test_callbacks_run_in_the_order_of_the_writes(impl):
     sock, conn = tcp_client(impl)
@@ -110,11 +126,16 @@ def test_data_that_is_no_string_or_buffer_throws_type_error(impl):
     assert sock.names() == ["connect"], "no event from the refused writes"
 
 
-@pytest.mark.parametrize("state", ["fresh", "destroyed"])
+@pytest.mark.parametrize("state", ["fresh", "destroyed", "refused"])
 @req("SOCKET.WRITE.CLOSED.1", "SOCKET.EVENT.ERROR.1")
 def test_a_write_without_a_connection_is_refused(impl, state):
     if state == "fresh":
         sock = impl.new("Socket")
+    elif state == "refused":
+        sock = impl.new("Socket")
+        sock.connect(peer.closed_port(), "127.0.0.1")
+        assert sock.wait("error").args[0].code == "ECONNREFUSED"
+        sock.wait("close")
     else:
         sock, conn = tcp_client(impl)
         sock.destroy()
@@ -126,7 +147,7 @@ def test_a_write_without_a_connection_is_refused(impl, state):
     returned = impl.last_response_seq
     call = cb.wait()
     settle(impl)
-    errors = sock.events("error")
+    errors = sock.events("error")[1 if state == "refused" else 0:]
     assert len(errors) == 1, "one 'error' reports the refused write (its callback got %r)" % (call.args,)
     err = errors[0].args[0]
     assert isinstance(err, NetError)
@@ -134,7 +155,7 @@ def test_a_write_without_a_connection_is_refused(impl, state):
     assert call.seq > returned, "the callback is called after write() returned"
     assert call.args[0] == err
     settle(impl)
-    assert sock.names().count("close") == (1 if state == "destroyed" else 0), "the refused write closes nothing"
+    assert sock.names().count("close") == (0 if state == "fresh" else 1), "the refused write closes nothing"
 
 
 @req("SOCKET.EVENT.DATA.BYTES.1", "SOCKET.EVENT.DATA.STREAM.1", "SOCKET.BYTESREAD.1")

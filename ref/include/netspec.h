@@ -615,6 +615,15 @@ NS_API void ns_socket_end(ns_socket *sock, const void *data, size_t len,
                           ns_write_cb cb, void *arg);
 
 /**
+ * socket.once('finish', cb): `cb` is called (with `err` NULL) when the
+ * writable side finishes, whether the program called ns_socket_end() or the
+ * socket ended itself after the peer's end (allow_half_open 0). Nothing is
+ * called for a socket that has finished already or never finishes.
+ * Returns 0, or -1 with errno ENOMEM.
+ */
+int ns_socket_on_finish(ns_socket *sock, ns_write_cb cb, void *arg);
+
+/**
  * socket.destroy([err]): closes the descriptor at once (queued writes are
  * dropped, reading stops). Emits, on later ticks, NS_SOCKET_ERROR with a
  * copy of `err` if non-NULL, then NS_SOCKET_CLOSE (had_error = err != NULL)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -151,9 +152,11 @@ int ns_server_listen_fd(ns_server *srv, int fd, int backlog, ns_error *err) {
     return invalid(err, what);
   }
   /* Not a descriptor Node can make a handle of: EINVAL, and the
-   * descriptor stays the caller's. */
+   * descriptor stays the caller's. A pipe (FIFO) is the exception: libuv
+   * takes it for a pipe handle and listen(2) then fails with ENOTSOCK. */
   if (!is_stream_socket(fd) || ns__fd_prepare(fd) != 0) {
-    post_error(srv, EINVAL, 0);
+    struct stat st;
+    post_error(srv, fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) ? ENOTSOCK : EINVAL, 0);
     return 0;
   }
   take(srv, fd, backlog, 0);

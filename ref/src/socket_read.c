@@ -147,9 +147,12 @@ static void on_eof(ns_socket *sock) {
   }
   if (sock->destroy_on_eof && !sock->destroyed)
     ns__socket_destroy(sock, NULL, 0, 0);
-  if (!sock->allow_half_open && !sock->destroyed) {
+  /* Node's onSocketEnd() replaces write() by writeAfterFIN even when the
+   * socket has already been destroyed (its own end() came first). */
+  if (!sock->allow_half_open) {
     sock->fin_refused = 1;
-    ns__socket_destroy_soon(sock);
+    if (!sock->destroyed)
+      ns__socket_destroy_soon(sock);
   }
 }
 

@@ -453,6 +453,21 @@ void ns_socket_end(ns_socket *sock, const void *data, size_t len,
   ns__socket_leave(sock);
 }
 
+int ns_socket_on_finish(ns_socket *sock, ns_write_cb cb, void *arg) {
+  ns__finish_cb *f, **tail;
+
+  if (sock->finished || cb == NULL)
+    return 0;
+  if ((f = calloc(1, sizeof *f)) == NULL)
+    return -1;
+  f->cb = cb;
+  f->arg = arg;
+  for (tail = &sock->finish_cbs; *tail != NULL; tail = &(*tail)->next)
+    ;
+  *tail = f;
+  return 0;
+}
+
 void ns__socket_destroy_soon(ns_socket *sock) {
   if (sock->writable)
     ns_socket_end(sock, NULL, 0, NULL, NULL);

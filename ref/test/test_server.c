@@ -1159,7 +1159,8 @@ Test(server, listen_on_a_descriptor_that_is_no_socket) {
   cr_expect_eq(ns_server_listening(srv), 0, "not listening, at once");
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_eq(r.e[0].kind, EV_ERROR);
-  cr_expect_str_eq(r.e[0].err.message, "listen EINVAL");
+  /* Node 8 (libuv) makes a pipe handle of a FIFO; listen(2) refuses it. */
+  cr_expect_str_eq(r.e[0].err.message, "listen ENOTSOCK");
   cr_expect_not(r.e[0].err.has_port);
   cr_expect_neq(fcntl(fds[0], F_GETFD), -1, "the descriptor stays the caller's");
   close(fds[0]);

@@ -313,6 +313,19 @@ static void js_text(const json_value *v, char *buf, size_t size) {
   case VK_UNDEFINED: snprintf(buf, size, "undefined"); break;
   case VK_BOOLEAN: snprintf(buf, size, "%s", val_truthy(v) ? "true" : "false"); break;
   case VK_CALLBACK: snprintf(buf, size, "function () {}"); break;
+  case VK_ARRAY: { /* String([a, b]): the elements joined by ',', null and undefined empty */
+    size_t used = 0;
+    const json_value *e;
+    buf[0] = '\0';
+    for (e = v->child; e != NULL && used + 1 < size; e = e->next) {
+      if (e != v->child)
+        buf[used++] = ',', buf[used] = '\0';
+      if (val_kind_of(e) != VK_NULL && val_kind_of(e) != VK_UNDEFINED && used + 1 < size)
+        js_text(e, buf + used, size - used);
+      used += strlen(buf + used);
+    }
+    break;
+  }
   default: snprintf(buf, size, "[object Object]"); break;
   }
 }
@@ -647,6 +660,40 @@ static void socket_unsupported(call *c) {
   reply_bad(c->r, "EBADARGS", "this stream method has no counterpart in the C API");
 }
 
+/* A once('finish') / on('finish') listener: called with no arguments. */
+static void on_finish_done(ns_socket *sock, const ns_error *err, void *arg) {
+  pending_cb *p = arg;
+  socket_state *st = p->st;
+  json_writer args;
+
+  (void)sock;
+  (void)err;
+  write_args_begin(&args);
+  jw_array_end(&args);
+  out_callback(p->label, &args);
+  jw_free(&args);
+  if (p->prev != NULL) p->prev->next = p->next;
+  else st->pending = p->next;
+  if (p->next != NULL) p->next->prev = p->prev;
+  free(p->label);
+  free(p);
+}
+
+/* socket.once('finish', cb) and socket.on('finish', cb) (the event fires
+ * at most once per connection); other events are reported by the shim's own
+ * subscription and cannot be listened to again. */
+static void socket_on(call *c) {
+  socket_state *st = c->self->state;
+  const char *event = c->nargs > 0 ? val_c_string(c->args[0]) : NULL;
+
+  if (event == NULL || strcmp(event, "finish") != 0 || c->nargs < 2 || !val_is_function(c->args[1])) {
+    socket_unsupported(c);
+    return;
+  }
+  ns_socket_on_finish(st->sock, on_finish_done, pending_add(st, val_callback_label(c->args[1])));
+  val_write_handle(&c->r->value, c->self);
+}
+
 static void return_self(call *c) { val_write_handle(&c->r->value, c->self); }
 
 /* socket.pipe(destination) returns the destination. */
@@ -858,8 +905,8 @@ static const method_def socket_methods[] = {
     {"unref", socket_unref},
     {"address", socket_address},
     {"read", socket_unsupported},
-    {"on", socket_unsupported},
-    {"once", socket_unsupported},
+    {"on", socket_on},
+    {"once", socket_on},
     {"emit", socket_unsupported},
     {"removeListener", socket_unsupported},
     {"listenerCount", socket_listener_count},
