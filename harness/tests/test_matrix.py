@@ -245,7 +245,8 @@ def test_matrix_bad_input(tmp_path):
     dup.write_text(open(os.path.join(FIXTURES, "alpha.json")).read())
     p = netspec("matrix", "--from", os.path.join(FIXTURES, "alpha.json"), str(dup), "--out", str(tmp_path / "y.html"),
                 "--spec-dir", FIXTURE_SPEC, "--tests-dir", FIXTURE_TESTS)
-    assert p.returncode == 2 and "the same implementation label alpha; re-run one with `run --label NAME`" in p.stderr
+    assert p.returncode == 2 and "two results files for alpha both hold" in p.stderr \
+        and "re-run one with `run --label NAME`" in p.stderr
 
 
 def test_an_implementation_that_cannot_run_is_a_column_without_results(tmp_path):
