@@ -529,7 +529,7 @@ class Run:
         if self.conn is not None:
             self.conn.close()
         try:
-            if self.impl.proc.poll() is None and not self.impl._dead:
+            if self.impl.proc.poll() is None and not self.impl.dead:
                 if self.sock is not None and not self._closed():
                     self.sock.destroy()
                 if self.srv is not None:

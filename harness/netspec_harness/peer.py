@@ -11,7 +11,6 @@ send, recv, shutdown and close). Helpers that loop (`recv_exactly`,
 recorded and the sockets behave exactly like plain ones.
 """
 import array
-import contextlib
 import errno
 import fcntl
 import socket
@@ -68,10 +67,10 @@ class TimelineRecorder:
         self.count += 1
         if self.count > MAX_RECORDS:
             if self.count == MAX_RECORDS + 1:
-                log.append(("peer", self.shim._now(), {"sock": "peer", "act": "note",
+                log.append(("peer", self.shim.now(), {"sock": "peer", "act": "note",
                                                        "detail": "further peer actions not recorded"}))
             return
-        log.append(("peer", self.shim._now(), entry))
+        log.append(("peer", self.shim.now(), entry))
 
 
 def _record(sock, act, detail="", nbytes=None):
@@ -254,15 +253,6 @@ def connect_unix(path, timeout=5.0):
         sock.close()
         raise
     return sock
-
-
-@contextlib.contextmanager
-def closing_all(*socks):
-    try:
-        yield socks
-    finally:
-        for s in socks:
-            s.close()
 
 
 def accept(listener, timeout=5.0):

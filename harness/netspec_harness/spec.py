@@ -194,15 +194,32 @@ def scan_tests(conformance_dir=CONFORMANCE_DIR):
     return tests
 
 
-def _req_ids(decorators):
+def _req_ids(decorators, names=None):
+    """The ids of @req(...) among `decorators`: string literals, and `*NAME`
+    of a module-level tuple of them (`names`: {NAME: [ids]})."""
     ids = []
     for dec in decorators:
         if isinstance(dec, ast.Call):
             func = dec.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             if name == "req":
-                ids += [a.value for a in dec.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                for a in dec.args:
+                    ids += _literal_ids(a.value if isinstance(a, ast.Starred) else a, names or {})
     return ids
+
+
+def _literal_ids(node, names):
+    """The requirement ids a module-level expression stands for: a string, a
+    tuple or list of them, a NAME bound to one, or a + of those; else []."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return [i for e in node.elts for i in _literal_ids(e, names)]
+    if isinstance(node, ast.Name):
+        return list(names.get(node.id, []))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal_ids(node.left, names) + _literal_ids(node.right, names)
+    return []
 
 
 def _scan_file(path, tests):
@@ -210,18 +227,23 @@ def _scan_file(path, tests):
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read(), path)
     module_ids = []
+    names = {}       # module-level NAME = (ids...): a list of ids written once, cited as @req(*NAME)
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
             values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
-            module_ids += _req_ids(values)
+            module_ids += _req_ids(values, names)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found = _literal_ids(node.value, names)
+            if found:
+                names[node.targets[0].id] = found
 
     def visit(body, prefix, inherited):
         for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-                ids = inherited + _req_ids(node.decorator_list)
+                ids = inherited + _req_ids(node.decorator_list, names)
                 tests["%s::%s%s" % (rel, prefix, node.name)] = (ids, rel, node.lineno)
             elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-                visit(node.body, prefix + node.name + "::", inherited + _req_ids(node.decorator_list))
+                visit(node.body, prefix + node.name + "::", inherited + _req_ids(node.decorator_list, names))
 
     visit(tree.body, "", module_ids)
 
