@@ -118,6 +118,9 @@ def build_parser():
     s.add_argument("--render", metavar="FILE", help="write the spec as one HTML page, an anchor per id")
     s.add_argument("--report-link", metavar="REPORT",
                    help="with --render: link each requirement and test to its row in this matrix report")
+    s.add_argument("--results", metavar="JSON",
+                   help="with --render: show beside each requirement what this results file observed for its "
+                        "tests (outcome, failure, the values the tests noted), e.g. out/node8.json")
     s.add_argument("--copycheck", action="store_true",
                    help="fail if more than %d%%%% of spec/'s word 8-grams occur in the source text"
                         % round(specmod.COPY_LIMIT * 100))
@@ -548,8 +551,9 @@ def cmd_spec(args):
         try:
             from . import history as hist
             history = hist.load() if os.path.abspath(args.spec_dir) == os.path.abspath(specmod.SPEC_DIR) else None
+            observed = mx.load_doc(args.results) if args.results else None
             mx.write_atomically(args.render, render_html(spec, traced, report_href=report_href,
-                                                         history=history).encode("utf-8"))
+                                                         history=history, results=observed).encode("utf-8"))
         except mx.MatrixError as exc:
             raise UsageError(str(exc).replace("choose another --out", "choose another --render")) from None
         print("spec: wrote %s (%d requirements)" % (args.render, len(spec.requirements)))

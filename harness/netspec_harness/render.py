@@ -25,6 +25,8 @@ code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 .meta{font-size:.9rem;color:#555;margin:.2rem 0}
 .tests{font-size:.85rem;font-family:monospace;color:#555}
 .toc{columns:2;font-size:.9rem}
+.obs{font-size:.8rem;margin:.2rem 0;padding:.2rem .4rem;background:#f4f7fb;border-radius:3px}
+.obs .failed,.obs .xpassed{color:#a21;font-weight:bold} .obs .passed{color:#275}
 .changed{font-size:.85rem;margin:.2rem 0;padding:.1rem .4rem;background:#fff4e0;border-radius:3px}
 a.results{font-size:.8rem;margin-left:.8em;padding:0 .4em;border:1px solid #7a9;border-radius:3px;text-decoration:none;color:#275}
 """
@@ -50,14 +52,44 @@ def prose_html(text, sep="\n"):
     return sep.join(parts)
 
 
+def _observed_html(tests, observed, label):
+    """What one run observed for these tests (their parametrized cases too)."""
+    rows = []
+    for t in tests:
+        for nodeid, rec in sorted(observed.items()):
+            if nodeid != t and not nodeid.startswith(t + "["):
+                continue
+            outcome = str(rec.get("outcome"))
+            line = ""
+            if outcome in ("failed", "xfailed", "xpassed", "skipped"):
+                first = [l for l in str(rec.get("message", "")).splitlines() if l.strip()]
+                line = re.sub(r"^\S+\.py:\d+: ", "", first[0]) if first else ""
+            notes = [e.get("data") for e in rec.get("timeline") or [] if isinstance(e, dict)
+                     and e.get("kind") == "note" and isinstance(e.get("data"), str)][:3]
+            rows.append('<span class="%s">%s</span> %s%s%s' % (
+                html.escape(outcome), html.escape(outcome), html.escape(nodeid.split("::", 1)[-1]),
+                ": " + html.escape(line[:240]) if line else "",
+                "".join("<br>&nbsp;&nbsp;noted: %s" % html.escape(n[:200]) for n in notes)))
+    if not rows:
+        return "<p class=obs>%s: none of its tests ran</p>" % label
+    return "<p class=obs><b>Observed on %s:</b><br>%s</p>" % (label, "<br>".join(rows))
+
+
 def _anchor(section):
     return "sec-" + re.sub(r"[^A-Za-z0-9]+", "-", section).strip("-").lower()
 
 
-def render_html(spec, traced, report_href=None, history=None):
+def render_html(spec, traced, report_href=None, history=None, results=None):
     """The page as a string. `report_href`, if given (a matrix report, relative
     to the page), links each requirement to its row and each test to its record there.
-    `history` (spec/history.json) adds "changed in Node X.Y.Z" to each requirement it lists."""
+    `history` (spec/history.json) adds "changed in Node X.Y.Z" to each requirement it lists.
+    `results` (a `run --json` document) adds what that run observed for each requirement's tests:
+    outcome, the first line of a failure, the notes the tests recorded; a requirement whose
+    `node8:` line is not borne out by a failing test stands out."""
+    observed = {}
+    for rec in (results or {}).get("results", []):
+        observed[rec["test"]] = rec
+    run_label = html.escape(str((results or {}).get("impl", {}).get("label", "")))
     changes = {c["requirement"]: c["points"] for c in (history or {}).get("changes", [])}
     by_section = {}
     for r in spec.requirements:
@@ -89,6 +121,8 @@ def render_html(spec, traced, report_href=None, history=None):
                                  ("Observed on Node 8.17", r.node8)):
                 if value:
                     out.append("<p class=meta><b>%s:</b> %s</p>" % (label, inline_html(value)))
+            if results is not None:
+                out.append(_observed_html(traced.get(r.id, []), observed, run_label))
             for point in changes.get(r.id, []):
                 out.append("<p class=changed><b>Changed in Node %s</b> (Node %s behaves as Node 8): %s "
                            "&rarr; %s</p>" % (html.escape(point["first_new"]), html.escape(point["last_old"]),

