@@ -83,6 +83,10 @@ class ShimWaitHopeless(ShimTimeout):
     """A wait ended before its deadline: what it waited for can no longer come."""
 
 
+# Once a wait looks hopeless it goes on this long at most: some runtimes deliver an
+# earlier operation's 'close' or 'error' late (Deno's failed listen), then the awaited event.
+HOPELESS_GRACE_S = 1.0
+
 # Events that an 'error' of the same handle rules out (the operation failed).
 FAILED_BY_ERROR = ("listening", "connect", "ready")
 
@@ -667,7 +671,9 @@ class Shim:
                     return Event(self, m)
                 if hopeless and why is None:
                     why = hopeless(m)
-            if expired or why:
+                    if why:   # a late event of an earlier operation may still come: a short grace
+                        deadline = min(deadline, time.monotonic() + HOPELESS_GRACE_S * timeout_scale())
+            if expired:
                 text = "no %s within %.1f s; seen: %s" % (what, limit, self.summary())
                 if target is not None:
                     text += self._instead(target)
@@ -699,9 +705,9 @@ class Shim:
                 raise ShimTimeout("no %s within %.1f s; seen: %s" % (what, limit, self.summary()))
 
     def wait_event(self, target, event, timeout=None):
-        """The next '`event`' of handle `target`. The wait ends early, with
-        ShimWaitHopeless, when the handle emits what rules the event out for
-        good with no request on it since: 'close' (a closed handle emits
+        """The next '`event`' of handle `target`. The wait ends early (after
+        HOPELESS_GRACE_S), with ShimWaitHopeless, when the handle emits what
+        rules the event out with no request on it since: 'close' (a closed handle emits
         nothing more; but Node 8 still emits 'listening' after a close()
         that came during the host lookup of listen()), or 'error' while
         waiting for 'listening' or 'connect' (the operation failed)."""

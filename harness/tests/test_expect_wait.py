@@ -51,3 +51,28 @@ def test_wait_cap_shortens_a_wait_for_an_event_that_never_comes():
         shim.dispose()
     assert "no 'end' event on h1 within" in str(info.value)
     assert took < 2.5, "waited %.1f s with a cap of 0.3 s" % took
+
+
+def test_a_wait_that_can_no_longer_succeed_gives_up_after_the_grace():
+    """'error' during listen rules 'listening' out: the wait says what came
+    instead and ends after HOPELESS_GRACE_S, not at its 5 s deadline."""
+    import socket
+    from netspec_harness.shim import HOPELESS_GRACE_S, ShimWaitHopeless
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    shim = Shim(EXAMPLE, name="example")
+    try:
+        srv = shim.net.createServer()
+        srv.listen(holder.getsockname()[1], "127.0.0.1")
+        started = time.monotonic()
+        with pytest.raises(ShimWaitHopeless) as info:
+            srv.wait("listening")
+        took = time.monotonic() - started
+    finally:
+        shim.close()
+        shim.dispose()
+        holder.close()
+    assert "instead on %s: 'error' (EADDRINUSE" % srv.id in str(info.value), str(info.value)
+    assert "gave up after" in str(info.value)
+    assert HOPELESS_GRACE_S * 0.9 < took < HOPELESS_GRACE_S + 1.0, took
