@@ -220,6 +220,8 @@ def build_parser():
                    help="results files of `run --impl node@VERSION --json` (any machine, shards too) "
                         "to use instead of running those tests here")
     h.add_argument("--no-bisect", action="store_true", help="compare the lines only, without bisecting")
+    h.add_argument("--keep-runtimes", action="store_true",
+                   help="keep the runtimes it fetches (~100 MB each; by default each is removed once measured)")
     h.add_argument("--write", action="store_true", help="write the result to spec/history.json")
     h.add_argument("--show", action="store_true", help="print the story from spec/history.json; run nothing")
     h.add_argument("--html", metavar="FILE", help="also write the version-axis page (requirements x versions)")
@@ -800,7 +802,7 @@ def cmd_history(args):
         t0 = time.monotonic()
         try:
             doc = hist.build(lines=lines, prefixes=args.req, jobs=args.j, from_docs=docs,
-                             bisecting=not args.no_bisect)
+                             bisecting=not args.no_bisect, keep_runtimes=args.keep_runtimes)
         except hist.HistoryError as exc:
             raise UsageError(str(exc)) from None
         print("history: %d Node versions measured (%d lines, %d bisection probes; %d runs, %d fetched), "

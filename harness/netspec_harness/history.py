@@ -61,7 +61,10 @@ def newest_per_line(all_releases, first=8, last=None):
 _GENERAL = [(re.compile(r"\bh[0-9]+\b"), "hN"), (re.compile(r"#[0-9]+\b"), "#N"),
             (re.compile(r"/tmp/[^\s'\"),]+"), "/tmp/..."), (re.compile(r"\b[0-9]{4,}\b"), "N"),
             (re.compile(r"within [0-9.]+ s"), "within T s"), (re.compile(r"after [0-9.]+ s"), "after T s"),
-            (re.compile(r"; seen: .*?(; instead|$)"), r"\1"), (re.compile(r"\(\d+ earlier\) \.\.\. "), "")]
+            (re.compile(r"; seen: .*?(; instead|$)"), r"\1"), (re.compile(r"\(\d+ earlier\) \.\.\. "), ""),
+            # pytest elides the middle of long values ('listen EADDR...9py7/msg.sock'), leaving
+            # random temporary names in view: such a value says nothing across runs.
+            (re.compile(r"'[^']{0,80}\.\.\.[^']{0,80}'"), "'...'"), (re.compile(r'"[^"]{0,80}\.\.\.[^"]{0,80}"'), '"..."')]
 
 
 def observed(message):
@@ -154,8 +157,9 @@ def selected_functions(prefixes=()):
 class Measurer:
     """Runs tests on Node versions through the cache; counts what it ran."""
 
-    def __init__(self, cache, jobs="2", log=print, from_docs=()):
+    def __init__(self, cache, jobs="2", log=print, from_docs=(), keep_runtimes=False):
         self.cache, self.jobs, self.log = cache, jobs, log
+        self.keep_runtimes = keep_runtimes   # else a runtime fetched for a probe is removed after it
         self.runs = 0
         self.fetched = set()
         self.versions = set()   # every version measured (the lines and the bisection's probes)
@@ -203,6 +207,12 @@ class Measurer:
                 doc = json.load(fh)
         self.log("  ran %d test functions on Node %s: %s" % (len(functions), version, ", ".join(
             "%d %s" % (v, k) for k, v in doc["summary"].items() if v)))
+        if version in self.fetched and not self.keep_runtimes:
+            # ~100 MB each, and a whole history probes hundreds: the results are cached, the
+            # binary can be fetched again (harness/netspec fetch node@VERSION).
+            import shutil
+            shutil.rmtree(os.path.dirname(os.path.dirname(impls.runtime_path(name, fetch=False))),
+                          ignore_errors=True)
         return doc["results"]
 
     @staticmethod
@@ -249,10 +259,11 @@ def bisect(measurer, lo, hi, between, tests, sig_lo, sig_hi, points):
            sig_mid, sig_hi, points)
 
 
-def build(lines=None, prefixes=(), jobs="2", from_docs=(), log=print, bisecting=True, versions=None):
+def build(lines=None, prefixes=(), jobs="2", from_docs=(), log=print, bisecting=True, versions=None,
+          keep_runtimes=False):
     """Measures and bisects; returns the history document."""
     cache = Cache()
-    measurer = Measurer(cache, jobs=jobs, log=log, from_docs=from_docs)
+    measurer = Measurer(cache, jobs=jobs, log=log, from_docs=from_docs, keep_runtimes=keep_runtimes)
     all_rel = releases(versions)
     first, last = lines or (8, None)
     measured = newest_per_line(all_rel, first, last)

@@ -124,7 +124,7 @@ def render_html(spec, traced, report_href=None, history=None, results=None):
             if results is not None:
                 out.append(_observed_html(traced.get(r.id, []), observed, run_label))
             for point in changes.get(r.id, []):
-                out.append("<p class=changed><b>Changed in Node %s</b> (Node %s behaves as Node 8): %s "
+                out.append("<p class=changed><b>Changed in Node %s</b> (the release before it: %s): %s "
                            "&rarr; %s</p>" % (html.escape(point["first_new"]), html.escape(point["last_old"]),
                                               html.escape("; ".join(point["before"])[:300]),
                                               html.escape("; ".join(point["after"])[:300])))
