@@ -131,7 +131,7 @@ class FakeShim:
         self.log = []
         self.t = 0.0
 
-    def _now(self):
+    def now(self):
         self.t += 0.001
         return self.t
 
