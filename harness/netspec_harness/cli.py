@@ -776,22 +776,18 @@ def matrix_entries(text):
 def cmd_history(args):
     from . import history as hist
     from . import matrix as mx
+    m = re.match(r"^(\d+)-(\d*)$", args.lines)
+    if not m:
+        raise UsageError("--lines %s: give FIRST-LAST major lines, e.g. 8-26, or 8- for all from 8" % args.lines)
+    lines = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
     if args.plan:
-        m = re.match(r"^(\d+)-(\d*)$", args.lines)
-        if not m:
-            raise UsageError("--lines %s: give FIRST-LAST major lines, e.g. 8-26, or 8- for all from 8" % args.lines)
-        print(json.dumps(hist.newest_per_line(hist.releases(), int(m.group(1)),
-                                              int(m.group(2)) if m.group(2) else None)))
+        print(json.dumps(hist.newest_per_line(hist.releases(), *lines)))
         return EXIT_OK
     if args.show:
         doc = hist.load()
         if doc is None:
             raise UsageError("there is no spec/history.json yet; make it: harness/netspec history --write")
     else:
-        m = re.match(r"^(\d+)-(\d*)$", args.lines)
-        if not m:
-            raise UsageError("--lines %s: give FIRST-LAST major lines, e.g. 8-26, or 8- for all from 8" % args.lines)
-        lines = (int(m.group(1)), int(m.group(2)) if m.group(2) else None)
         if args.html:
             check_output_file("--html", args.html)
         try:
