@@ -425,11 +425,10 @@ def check_run_args(args):
         raise UsageError("--durations %s: no such results file; give a --json file of an earlier run" % args.durations)
     if args.durations and not args.shard:
         raise UsageError("--durations balances shards: give --shard K/N too")
-    if args.j is not None and args.j not in ("auto", "logical") and not (args.j.isdigit() and int(args.j) >= 1):
-        raise UsageError("-j needs a number of parallel tests of at least 1, or 'auto' (got %r)" % args.j)
+    check_jobs(args.j)
     for flag, path in (("--json", args.json), ("--junit", args.junit)):
         if path:
-            check_output_file(flag, path)
+            check_output_file(flag, path, "results.json" if flag == "--json" else "results.junit.xml")
     if args.expectations:
         if not os.path.exists(args.expectations):
             raise UsageError("no expectations file or directory %s" % args.expectations)
@@ -439,24 +438,24 @@ def check_run_args(args):
             raise UsageError(str(exc)) from None
 
 
-def check_output_file(flag, path):
-    """A file the command will write must be writable where it is named: not a
-    directory, not under a regular file. A missing directory is created."""
-    if os.path.isdir(path):
-        raise UsageError("%s %s is a directory; name a file in it, e.g. %s" % (
-            flag, path, os.path.join(path, "results.json" if flag == "--json" else "results.junit.xml")))
-    parent = os.path.dirname(os.path.abspath(path))
-    up = parent
-    while not os.path.exists(up):
-        up = os.path.dirname(up)
-    if not os.path.isdir(up):
-        raise UsageError("%s %s: %s is a file, not a directory; name a path in a directory" % (flag, path, up))
+def check_output_file(flag, path, example):
+    """A results file the command will write must be writable where it is
+    named (matrix.check_out_path); a missing directory is created."""
+    from . import matrix as mx
     try:
-        os.makedirs(parent, exist_ok=True)
+        mx.check_out_path(path, flag, example, kind="file")
+    except mx.MatrixError as exc:
+        raise UsageError(_one_line(exc)) from None
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     except OSError as exc:
         raise UsageError("%s %s: cannot create its directory: %s" % (flag, path, exc.strerror)) from None
-    if not os.access(parent, os.W_OK):
-        raise UsageError("%s %s: the directory %s is not writable" % (flag, path, parent))
+
+
+def check_jobs(value, flag="-j"):
+    """-j takes a number of tests in parallel, 1 or more, or 'auto'/'logical' (pytest-xdist)."""
+    if value is not None and value not in ("auto", "logical") and not (value.isdigit() and int(value) >= 1):
+        raise UsageError("%s %s: give a number of tests in parallel, 1 or more, or 'auto'" % (flag, value))
 
 
 def run_child(cmd, **kwargs):
@@ -706,8 +705,7 @@ def cmd_matrix(args):
             if args.parallel < 1:
                 raise UsageError("--parallel %d: give how many implementations run at once, 1 or more"
                                  % args.parallel)
-            if args.j not in ("auto", "logical") and not (args.j.isdigit() and int(args.j) >= 1):
-                raise UsageError("-j %s: give a number of tests in parallel, 1 or more, or 'auto'" % args.j)
+            check_jobs(args.j)
             mx.check_dir_path(args.json_dir, "--json-dir")
             select = (["-k", args.k] if args.k else []) + [a for p in args.req for a in ("--req", p)]
             select += [os.path.abspath(t) if os.path.exists(t.split("::")[0]) else t for t in args.tests]
@@ -789,7 +787,7 @@ def cmd_history(args):
             raise UsageError("there is no spec/history.json yet; make it: harness/netspec history --write")
     else:
         if args.html:
-            check_output_file("--html", args.html)
+            check_output_file("--html", args.html, "history.html")
         try:
             docs = mx.merge_docs([mx.load_doc(p) for p in mx.expand_from(args.from_files)]) if args.from_files else []
         except mx.MatrixError as exc:
@@ -874,7 +872,7 @@ def cmd_cache(args):
 def cmd_merge(args):
     from . import matrix as mx
     from .plugin import write_json_atomic
-    check_output_file("--out", args.out)
+    check_output_file("--out", args.out, "merged.json")
     try:
         docs = [mx.load_doc(p) for p in mx.expand_from(args.files)]
         merged = mx.merge_docs(docs)

@@ -410,12 +410,12 @@ def write_report(docs, errors, out_path, spec_dir=specmod.SPEC_DIR, tests_dir=sp
     return m, len(data)
 
 
-def check_out_path(path, what="--out", example="matrix.html"):
+def check_out_path(path, what="--out", example="matrix.html", kind="HTML file"):
     """Raise MatrixError unless a file can be written at path (checked before any run)."""
     shown = _show(path)
     if os.path.isdir(path):
-        raise MatrixError("%s %s is a directory; give the name of the HTML file to write, e.g. %s" % (
-            what, shown, os.path.join(shown, example)))
+        raise MatrixError("%s %s is a directory; give the name of the %s to write, e.g. %s" % (
+            what, shown, kind, os.path.join(shown, example)))
     if os.path.lexists(path) and not os.path.isfile(path):
         raise MatrixError("%s %s exists and is not a regular file; give another file name" % (what, shown))
     _check_parent(os.path.dirname(os.path.abspath(path)), what, shown)

@@ -33,7 +33,7 @@ def one_line_usage_error(p, *says):
 
 def test_json_to_a_directory(tmp_path):
     p, took = run("--shim", EXAMPLE, "--json", str(tmp_path), THREE)
-    one_line_usage_error(p, "is a directory; name a file in it, e.g. %s" % (tmp_path / "results.json"))
+    one_line_usage_error(p, "is a directory; give the name of the file to write, e.g. %s" % (tmp_path / "results.json"))
     assert took < 20
 
 
@@ -64,7 +64,7 @@ def test_an_unbalanced_quote_in_the_shim_command():
 @pytest.mark.parametrize("jobs", ["-1", "0", "two"])
 def test_a_bad_number_of_jobs(jobs):
     p, _ = run("--shim", EXAMPLE, "-j", jobs, THREE)
-    one_line_usage_error(p, "-j needs a number of parallel tests of at least 1")
+    one_line_usage_error(p, "-j %s: give a number of tests in parallel, 1 or more, or 'auto'" % jobs)
 
 
 ENTRY = '''[[expect]]
