@@ -418,8 +418,8 @@ def check_run_args(args):
     if args.repeat < 1:
         raise UsageError("--repeat needs a count of at least 1")
     if args.shard:
-        k, _, n = args.shard.partition("/")
-        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        from .plugin import shard_numbers
+        if shard_numbers(args.shard) is None:
             raise UsageError("--shard %s: give K/N with 1 <= K <= N, e.g. --shard 2/4" % args.shard)
     if args.durations and not os.path.isfile(args.durations):
         raise UsageError("--durations %s: no such results file; give a --json file of an earlier run" % args.durations)

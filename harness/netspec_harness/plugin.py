@@ -227,12 +227,18 @@ class Sharder:
             items[:] = [i for i in items if i.nodeid in keep]
 
 
-def parse_shard(text):
-    """(K, N) of 'K/N' with 1 <= K <= N; ValueError otherwise."""
+def shard_numbers(text):
+    """(K, N) of 'K/N' with 1 <= K <= N, or None (harness/netspec checks with it too)."""
     k, _, n = str(text).partition("/")
-    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+    return (int(k), int(n)) if k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n) else None
+
+
+def parse_shard(text):
+    """(K, N) of --shard, or a usage error."""
+    numbers = shard_numbers(text)
+    if numbers is None:
         raise pytest.UsageError("netspec: --shard %s: give K/N with 1 <= K <= N, e.g. --shard 2/4" % text)
-    return int(k), int(n)
+    return numbers
 
 
 def load_durations(path):
