@@ -135,10 +135,18 @@ static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *ar
   }
 }
 
+/* A pending callback has been called: it leaves its socket's list and is freed. */
+static void pending_done(pending_cb *p) {
+  if (p->prev != NULL) p->prev->next = p->next;
+  else p->st->pending = p->next;
+  if (p->next != NULL) p->next->prev = p->prev;
+  free(p->label);
+  free(p);
+}
+
 /* The library calls a write() or end() callback. */
 static void on_write_done(ns_socket *sock, const ns_error *err, void *arg) {
   pending_cb *p = arg;
-  socket_state *st = p->st;
   json_writer args;
 
   write_args_begin(&args);
@@ -147,11 +155,7 @@ static void on_write_done(ns_socket *sock, const ns_error *err, void *arg) {
   jw_array_end(&args);
   out_callback(p->label, &args);
   jw_free(&args);
-  if (p->prev != NULL) p->prev->next = p->next;
-  else st->pending = p->next;
-  if (p->next != NULL) p->next->prev = p->prev;
-  free(p->label);
-  free(p);
+  pending_done(p);
 }
 
 static pending_cb *pending_add(socket_state *st, const char *label) {
@@ -663,7 +667,6 @@ static void socket_unsupported(call *c) {
 /* A once('finish') / on('finish') listener: called with no arguments. */
 static void on_finish_done(ns_socket *sock, const ns_error *err, void *arg) {
   pending_cb *p = arg;
-  socket_state *st = p->st;
   json_writer args;
 
   (void)sock;
@@ -672,11 +675,7 @@ static void on_finish_done(ns_socket *sock, const ns_error *err, void *arg) {
   jw_array_end(&args);
   out_callback(p->label, &args);
   jw_free(&args);
-  if (p->prev != NULL) p->prev->next = p->next;
-  else st->pending = p->next;
-  if (p->next != NULL) p->next->prev = p->prev;
-  free(p->label);
-  free(p);
+  pending_done(p);
 }
 
 /* socket.once('finish', cb) and socket.on('finish', cb) (the event fires
