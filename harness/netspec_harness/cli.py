@@ -835,16 +835,7 @@ def cmd_cache(args):
     pinned = {"%s-%s" % (pkg.lstrip("@").replace("/", "+"), ver) for pkg, ver, _ in impls.RUNTIMES.values()}
     runtimes = sorted(n for n in (os.listdir(root) if os.path.isdir(root) else [])
                       if re.match(r"^.+-\d+\.\d+\.\d+.*$", n) and os.path.isdir(os.path.join(root, n)))
-    cache = hist.Cache()
-    results = []
-    if os.path.isdir(cache.root):
-        for version in sorted(os.listdir(cache.root)):
-            for name in sorted(os.listdir(os.path.join(cache.root, version))):
-                test_file, _, rest = name.rpartition("-")[0].rpartition("-")
-                path = os.path.join(cache.root, version, name)
-                fresh = (os.path.exists(os.path.join(ROOT, test_file.replace("+", "/"))) and
-                         path == cache._path(version, test_file.replace("+", "/")))
-                results.append((version, path, fresh))
+    results = hist.Cache().entries()
     if args.action == "list":
         for n in runtimes:
             print("runtime  %-40s %8.1f MB%s" % (n, _size(os.path.join(root, n)) / 1e6, "  (pinned)" if n in pinned else ""))

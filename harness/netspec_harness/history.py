@@ -114,6 +114,18 @@ class Cache:
         return os.path.join(self.root, version, "%s-%s-%s.json" % (
             test_file.replace("/", "+"), key, self.suite))
 
+    def entries(self):
+        """[(version, path, current)] of every stored file; current: it holds results of a
+        test file as it is now, with the suite's helpers as they are now."""
+        out = []
+        for version in sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []:
+            for name in sorted(os.listdir(os.path.join(self.root, version))):
+                test_file = name.rpartition("-")[0].rpartition("-")[0].replace("+", "/")
+                path = os.path.join(self.root, version, name)
+                current = os.path.exists(os.path.join(ROOT, test_file)) and path == self._path(version, test_file)
+                out.append((version, path, current))
+        return out
+
     def get(self, version, test_file):
         try:
             with open(self._path(version, test_file), encoding="utf-8") as fh:
