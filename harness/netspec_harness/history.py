@@ -59,7 +59,7 @@ def newest_per_line(all_releases, first=8, last=None):
 
 # -------------------------------------------------------------------- signatures
 _GENERAL = [(re.compile(r"\bh[0-9]+\b"), "hN"), (re.compile(r"#[0-9]+\b"), "#N"),
-            (re.compile(r"/tmp/[^\s'\"),]+"), "/tmp/..."), (re.compile(r"\b[0-9]{4,}\b"), "N"),
+            (re.compile(r"/tmp/[^\s'\"),]+"), "/tmp/T"), (re.compile(r"\b[0-9]{4,}\b"), "N"),
             (re.compile(r"within [0-9.]+ s"), "within T s"), (re.compile(r"after [0-9.]+ s"), "after T s"),
             (re.compile(r"; seen: .*?(; instead|$)"), r"\1"), (re.compile(r"\(\d+ earlier\) \.\.\. "), ""),
             # pytest elides the middle of long values ('listen EADDR...9py7/msg.sock'), leaving
@@ -67,10 +67,28 @@ _GENERAL = [(re.compile(r"\bh[0-9]+\b"), "hN"), (re.compile(r"#[0-9]+\b"), "#N")
             (re.compile(r"'[^']{0,80}\.\.\.[^']{0,80}'"), "'...'"), (re.compile(r'"[^"]{0,80}\.\.\.[^"]{0,80}"'), '"..."')]
 
 
+_ELIDED = re.compile(r"^(.*\bassert )('[^']*\.\.\.[^']*') == ('[^']*\.\.\.[^']*')$")
+
+
+def _unelided(lines):
+    """pytest shortens both sides of a failed `assert left == right` on long
+    strings ('listen EADDR...9py7/msg.sock') and prints the whole values below
+    as a diff: '+ left' and '- right'. Put them back into the first line, so the
+    observed value is what the test saw, not an ellipsis."""
+    m = _ELIDED.match(lines[0]) if lines else None
+    if not m:
+        return lines[0] if lines else ""
+    plus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("+ ")]
+    minus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("- ")]
+    if len(plus) != 1 or len(minus) != 1:      # a multi-line value: keep pytest's short form
+        return lines[0]
+    return "%s%r == %r" % (m.group(1), plus[0], minus[0])
+
+
 def observed(message):
     """The first line of a failure, general over run-to-run detail."""
     lines = [l for l in (message or "").strip().splitlines() if not l.startswith("[gw")]
-    first = re.sub(r"^\S+\.py:\d+: ", "", lines[0] if lines else "")
+    first = re.sub(r"^\S+\.py:\d+: ", "", _unelided(lines))
     for rx, repl in _GENERAL:
         first = rx.sub(repl, first)
     return first[:300]

@@ -22,6 +22,19 @@ def test_a_signature_ignores_what_varies_from_run_to_run():
     assert hist.signature({"outcome": "passed", "message": ""}) == ("passed", "")
 
 
+def test_an_elided_comparison_shows_the_whole_values_the_test_saw():
+    # pytest shortens both sides of a long string comparison; the diff below it has them whole.
+    msg = ("AssertionError: assert 'listen EADDR...9py7/msg.sock' == 'listen EADDR...9py7/msg.sock'\n"
+           "  - listen EADDRINUSE /tmp/nstewq9py7/msg.sock\n"
+           "  + listen EADDRINUSE: address already in use /tmp/nstewq9py7/msg.sock\n"
+           "  ?                  ++++++++++++++++++++++++")
+    assert hist.observed(msg) == ("AssertionError: assert 'listen EADDRINUSE: address already in use /tmp/T'"
+                                  " == 'listen EADDRINUSE /tmp/T'")
+    # values spanning several lines keep pytest's short form, general over the names it shows
+    many = "AssertionError: assert 'a...b' == 'a...c'\n  - x\n  - y\n  + z"
+    assert hist.observed(many) == "AssertionError: assert '...' == '...'"
+
+
 class TableMeasurer:
     """Answers as if each test's behaviour switched at the given releases."""
 
