@@ -44,12 +44,12 @@ struct event_base;
 #endif
 
 #define NS_VERSION_MAJOR 0
-#define NS_VERSION_MINOR 1
+#define NS_VERSION_MINOR 2
 #define NS_VERSION_PATCH 0
-#define NS_VERSION_STRING "0.1.0"
+#define NS_VERSION_STRING "0.2.0"
 
 /** Returns the library version as "MAJOR.MINOR.PATCH" (a static string).
- *  @return the version string, e.g. "0.1.0" (static)
+ *  @return the version string, e.g. "0.2.0" (static)
  */
 NS_API const char *ns_version(void);
 
