@@ -101,14 +101,10 @@ def signature(rec):
 
 # ------------------------------------------------------------------------ cache
 def suite_key():
-    """A hash of what every test depends on besides its own file: the suite's
-    helper modules and conftest files, and the Node shim."""
+    """A hash of what every test depends on besides its own file and the helper
+    modules it imports: the root conftest.py and the Node shim."""
     h = hashlib.sha256()
-    paths = [os.path.join(ROOT, "harness", "shims", "node", "shim.js"), os.path.join(ROOT, "conftest.py")]
-    for d, dirs, files in os.walk(os.path.join(ROOT, "conformance")):
-        dirs[:] = sorted(x for x in dirs if not x.startswith((".", "__")))
-        paths += [os.path.join(d, f) for f in sorted(files) if f.endswith(".py") and not f.startswith("test_")]
-    for p in paths:
+    for p in (os.path.join(ROOT, "harness", "shims", "node", "shim.js"), os.path.join(ROOT, "conftest.py")):
         if os.path.exists(p):
             h.update(os.path.relpath(p, ROOT).encode() + b"\0")   # the same on every machine and checkout
             with open(p, "rb") as fh:
@@ -116,8 +112,34 @@ def suite_key():
     return h.hexdigest()[:16]
 
 
+_IMPORT = re.compile(rb"^\s*(?:from\s+(_\w+)\s+import|import\s+(_\w+))", re.M)
+
+
+def file_key(test_file):
+    """A hash of a test file and of the suite's helper modules (conformance/**/_*.py)
+    it imports, directly or through another helper: a change to _socket_util.py
+    re-runs the files that use it, not the whole suite."""
+    h = hashlib.sha256()
+    todo, seen = [os.path.join(ROOT, test_file)], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        with open(path, "rb") as fh:
+            data = fh.read()
+        h.update(os.path.relpath(path, ROOT).encode() + b"\0" + data + b"\0")
+        for m in _IMPORT.finditer(data):
+            name = (m.group(1) or m.group(2)).decode() + ".py"
+            for d in (os.path.dirname(path), os.path.join(ROOT, "conformance")):   # sibling, then shared
+                if os.path.exists(os.path.join(d, name)):
+                    todo.append(os.path.join(d, name))
+                    break
+    return h.hexdigest()[:16]
+
+
 class Cache:
-    """Per (version, test file content, suite key): {test id: record}."""
+    """Per (version, test file with its helpers, suite key): {test id: record}."""
 
     def __init__(self, root=None):
         self.root = root or os.environ.get("NETSPEC_HISTORY_CACHE") or os.path.join(impls.cache_dir(), "history")
@@ -127,8 +149,7 @@ class Cache:
     def _path(self, version, test_file):
         key = self._file_keys.get(test_file)
         if key is None:
-            with open(os.path.join(ROOT, test_file), "rb") as fh:
-                key = self._file_keys[test_file] = hashlib.sha256(fh.read()).hexdigest()[:16]
+            key = self._file_keys[test_file] = file_key(test_file)
         return os.path.join(self.root, version, "%s-%s-%s.json" % (
             test_file.replace("/", "+"), key, self.suite))
 

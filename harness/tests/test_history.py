@@ -134,3 +134,23 @@ def test_the_spec_page_shows_what_a_results_file_observed(tmp_path):
             "[108] bytes, expected one of 107<br>&nbsp;&nbsp;noted: path of 108 bytes &lt;b&gt;"
             % test.split("::", 1)[1]) in page
     assert "<p class=obs>node@26.10.0: none of its tests ran</p>" in page
+
+
+def test_a_helper_module_change_reruns_only_the_files_that_import_it(tmp_path, monkeypatch):
+    conf = tmp_path / "conformance"
+    (conf / "socket").mkdir(parents=True)
+    (conf / "server").mkdir()
+    (conf / "_server_util.py").write_text("def listening(): pass\n")
+    (conf / "socket" / "_socket_util.py").write_text("from _server_util import listening\n")
+    (conf / "socket" / "test_a.py").write_text("from _socket_util import pair\n")
+    (conf / "server" / "test_b.py").write_text("from _server_util import listening\n")
+    (conf / "server" / "test_c.py").write_text("import os\n")
+    monkeypatch.setattr(hist, "ROOT", str(tmp_path))
+    files = ["conformance/socket/test_a.py", "conformance/server/test_b.py", "conformance/server/test_c.py"]
+    before = [hist.file_key(f) for f in files]
+    (conf / "socket" / "_socket_util.py").write_text("from _server_util import listening\nX = 1\n")
+    mid = [hist.file_key(f) for f in files]
+    assert [a != b for a, b in zip(before, mid)] == [True, False, False]
+    (conf / "_server_util.py").write_text("def listening(): return 1\n")   # reached through _socket_util too
+    after = [hist.file_key(f) for f in files]
+    assert [a != b for a, b in zip(mid, after)] == [True, True, False]
