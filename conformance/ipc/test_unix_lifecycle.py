@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import fail_to_listen
 
 pytestmark = needs("pipe")
 
@@ -14,15 +15,6 @@ pytestmark = needs("pipe")
 def path_of(sock_dir, nbytes):
     head = sock_dir + "/"
     return head + "u" * (nbytes - len(head))
-
-
-def fail_to_listen(impl, path):
-    srv = impl.net.createServer()
-    srv.listen(path)
-    returned_at = impl.last_response_seq
-    ev = srv.wait("error")
-    assert ev.seq > returned_at
-    return srv, ev.args[0]
 
 
 @pytest.mark.parametrize("nbytes", [30, 107])

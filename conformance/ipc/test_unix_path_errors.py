@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import fail_to_listen
 
 pytestmark = needs("pipe")
 
@@ -26,15 +27,6 @@ def unprivileged(start_impl):
     if not setpriv:
         pytest.skip("running as root and setpriv (util-linux) is missing: cannot drop CAP_DAC_OVERRIDE")
     return start_impl([setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"])
-
-
-def fail_to_listen(impl, path):
-    srv = impl.net.createServer()
-    srv.listen(path)
-    returned_at = impl.last_response_seq
-    ev = srv.wait("error")
-    assert ev.seq > returned_at, "'error' must come after listen() returned"
-    return srv, ev.args[0]
 
 
 def fail_to_connect(impl, path):

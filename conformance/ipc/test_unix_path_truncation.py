@@ -13,6 +13,7 @@ import tempfile
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import fail_to_listen, listening_server
 
 pytestmark = needs("pipe")
 
@@ -46,24 +47,13 @@ def lengths(sock_dir):
     return [len(p) for p in created(sock_dir)]
 
 
+def files_note(path):
+    """For the message of a listen() that should have collided."""
+    return " (files: %r bytes)" % lengths(os.path.dirname(path))
+
+
 def is_socket(path):
     return stat.S_ISSOCK(os.stat(path).st_mode)
-
-
-def listening(impl, path):
-    srv = impl.net.createServer()
-    srv.listen(path)
-    srv.wait("listening")
-    return srv
-
-
-def fail_to_listen(impl, path):
-    srv = impl.net.createServer()
-    srv.listen(path)
-    impl.wait_until(lambda: {"error", "listening"} & set(srv.names()), None, "'error' or 'listening'")
-    assert "error" in srv.names(), "listen(%d-byte path) succeeded: it must collide (files: %r bytes)" \
-        % (len(path.encode()), lengths(os.path.dirname(path)))
-    return srv, srv.wait("error").args[0]
 
 
 def client_of(impl, srv, path):
@@ -118,7 +108,7 @@ def peer_connects(name):
 @req("IPC.PATH.TRUNCATE.1")
 def test_a_path_of_up_to_107_bytes_names_the_file_exactly(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     assert entries(sock_dir) == [os.path.basename(path).encode()], \
         "files of %r bytes, expected one of %d" % (lengths(sock_dir), nbytes)
     assert is_socket(path)
@@ -130,7 +120,7 @@ def test_a_path_of_up_to_107_bytes_names_the_file_exactly(impl, sock_dir, nbytes
 @req("IPC.PATH.TRUNCATE.1")
 def test_a_longer_path_listens_on_the_file_named_by_its_first_107_bytes(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)                     # not refused
+    srv = listening_server(impl, path)              # not refused
     name = path.encode()[:LIMIT]
     assert entries(sock_dir) == [os.path.basename(name)], \
         "files of %r bytes, expected one of %d" % (lengths(sock_dir), LIMIT)
@@ -147,7 +137,7 @@ def test_the_limit_counts_utf8_bytes_and_can_split_a_character(impl, sock_dir):
     head = sock_dir + "/"
     path = head + "a" * (LIMIT - 1 - len(head)) + "\u00e9b"
     assert (len(path), len(path.encode())) == (108, 109)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     name = path.encode()[:LIMIT]
     assert name.endswith(b"a\xc3"), "the cut falls inside the character"
     assert entries(sock_dir) == [os.path.basename(name)], \
@@ -163,7 +153,7 @@ def test_the_limit_counts_utf8_bytes_and_can_split_a_character(impl, sock_dir):
 @req("IPC.PATH.TRUNCATE.ADDRESS.1")
 def test_address_reports_the_whole_path(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     assert srv.address() == path, "address() must be the uncut path"
 
 
@@ -172,7 +162,7 @@ def test_address_reports_the_whole_path(impl, sock_dir, nbytes):
 @req("IPC.PATH.TRUNCATE.CONNECT.1")
 def test_a_client_with_the_same_long_path_connects(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     client_of(impl, srv, path)
 
 
@@ -180,7 +170,7 @@ def test_a_client_with_the_same_long_path_connects(impl, sock_dir, nbytes):
 @req("IPC.PATH.TRUNCATE.CONNECT.2")
 def test_a_client_with_the_107_byte_prefix_connects(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     client_of(impl, srv, path[:LIMIT])
 
 
@@ -188,14 +178,14 @@ def test_a_client_with_the_107_byte_prefix_connects(impl, sock_dir, nbytes):
 @req("IPC.PATH.TRUNCATE.CONNECT.2")
 def test_a_client_with_the_prefix_and_another_tail_connects(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     client_of(impl, srv, path[:LIMIT] + "Z" * (nbytes - LIMIT + 5))
 
 
 @req("IPC.PATH.TRUNCATE.CONNECT.2")
 def test_a_peer_with_the_107_byte_prefix_reaches_the_server(impl, sock_dir):
     path = path_of(sock_dir, 150)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     with peer_connects(path[:LIMIT]) as c:
         served_by(srv, c)
 
@@ -219,8 +209,8 @@ def one_connection_each(impl, sock_dir, servers):
 def test_long_paths_differing_only_in_byte_108_collide(impl, sock_dir, nbytes):
     first = path_of(sock_dir, 108, tail="x") + "t" * (nbytes - 108)
     second = path_of(sock_dir, 108, tail="y") + "t" * (nbytes - 108)
-    holder = listening(impl, first)
-    srv, err = fail_to_listen(impl, second)
+    holder = listening_server(impl, first)
+    srv, err = fail_to_listen(impl, second, context=lambda: files_note(second))
     assert (err.code, err.syscall, err.address) == ("EADDRINUSE", "listen", second)
     assert srv.get("listening") is False
     assert len(entries(sock_dir)) == 1
@@ -232,8 +222,8 @@ def test_long_paths_differing_only_in_byte_108_collide(impl, sock_dir, nbytes):
 def test_long_paths_differing_only_in_their_last_byte_collide(impl, sock_dir, nbytes):
     first = path_of(sock_dir, nbytes, tail="x")
     second = path_of(sock_dir, nbytes, tail="y")
-    holder = listening(impl, first)
-    srv, err = fail_to_listen(impl, second)
+    holder = listening_server(impl, first)
+    srv, err = fail_to_listen(impl, second, context=lambda: files_note(second))
     assert (err.code, err.syscall, err.address) == ("EADDRINUSE", "listen", second)
     assert srv.get("listening") is False
     assert len(entries(sock_dir)) == 1
@@ -245,7 +235,7 @@ def test_long_paths_differing_only_in_their_last_byte_collide(impl, sock_dir, nb
 def test_paths_differing_in_byte_107_do_not_collide(impl, sock_dir, nbytes):
     one = path_of(sock_dir, 107, tail="1") + "z" * (nbytes - 107)
     two = path_of(sock_dir, 107, tail="2") + "z" * (nbytes - 107)
-    first, second = listening(impl, one), listening(impl, two)
+    first, second = listening_server(impl, one), listening_server(impl, two)
     one_connection_each(impl, sock_dir, [first, second])
 
 
@@ -253,7 +243,7 @@ def test_paths_differing_in_byte_107_do_not_collide(impl, sock_dir, nbytes):
 def test_paths_differing_early_but_sharing_the_tail_do_not_collide(impl, sock_dir):
     one = path_of(sock_dir, 200, fill="a")
     two = one[:len(sock_dir) + 1] + "b" + one[len(sock_dir) + 2:]
-    first, second = listening(impl, one), listening(impl, two)
+    first, second = listening_server(impl, one), listening_server(impl, two)
     one_connection_each(impl, sock_dir, [first, second])
 
 
@@ -262,7 +252,7 @@ def test_paths_differing_early_but_sharing_the_tail_do_not_collide(impl, sock_di
 @req("IPC.PATH.UNLINK.2")
 def test_close_leaves_the_cut_file_behind(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     made = created(sock_dir)
     assert len(made) == 1
     srv.close()
@@ -276,11 +266,11 @@ def test_close_leaves_the_cut_file_behind(impl, sock_dir, nbytes):
 @req("IPC.PATH.UNLINK.2")
 def test_the_left_file_blocks_the_next_listen_until_deleted(impl, sock_dir, nbytes):
     path = path_of(sock_dir, nbytes)
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     (made,) = created(sock_dir)
     srv.close()
     srv.wait("close")
-    again, err = fail_to_listen(impl, path)
+    again, err = fail_to_listen(impl, path, context=lambda: files_note(path))
     assert (err.code, err.syscall) == ("EADDRINUSE", "listen")
     os.unlink(made)
     again.listen(path)

@@ -10,21 +10,15 @@ import stat
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import listening_server
 
 pytestmark = needs("pipe")
-
-
-def listening(impl, *args):
-    srv = impl.net.createServer()
-    srv.listen(*args)
-    srv.wait("listening")
-    return srv
 
 
 @req("IPC.SUPPORT.1")
 def test_a_peer_client_and_the_server_exchange_bytes_in_order(impl, sock_dir):
     path = os.path.join(sock_dir, "support.sock")
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     payload = bytes(range(256)) * 512                 # 128 KiB
     with peer.connect_unix(path) as c:
         conn = srv.wait("connection").args[0]
@@ -69,7 +63,7 @@ def _socket_connect(impl, target):
 @req("IPC.PATH.PARAM.1")
 def test_every_entry_point_takes_the_same_path(impl, sock_dir, listen_form, form):
     path = os.path.join(sock_dir, "param.sock")
-    srv = listening(impl, path if listen_form == "listen(path)" else {"path": path})
+    srv = listening_server(impl, path if listen_form == "listen(path)" else {"path": path})
     assert srv.address() == path
     client = CLIENT_FORMS[form](impl, path)
     client.wait("connect")
@@ -97,7 +91,7 @@ def test_a_relative_path_is_resolved_against_the_working_directory(impl, sock_di
     path = os.path.join(sock_dir, "rel.sock")
     rel = os.path.relpath(path)
     assert not os.path.isabs(rel) and len(rel.encode()) < 100
-    srv = listening(impl, rel)
+    srv = listening_server(impl, rel)
     assert srv.address() == rel, "address() returns the path as given, not made absolute"
     assert stat.S_ISSOCK(os.stat(path).st_mode)
     with peer.connect_unix(path) as c:
@@ -112,7 +106,7 @@ def test_a_relative_path_is_resolved_against_the_working_directory(impl, sock_di
 @req("IPC.PATH.NUL.1")
 def test_a_nul_ends_the_path(impl, sock_dir):
     path = os.path.join(sock_dir, "nulA") + "\0tail"
-    srv = listening(impl, path)
+    srv = listening_server(impl, path)
     assert os.listdir(sock_dir) == ["nulA"]
     assert srv.address() == path, "address() keeps the NUL and what follows"
     with peer.connect_unix(os.path.join(sock_dir, "nulA")):
@@ -126,7 +120,7 @@ def test_a_nul_ends_the_path(impl, sock_dir):
 def test_a_windows_pipe_name_is_an_ordinary_relative_file_name(impl, sock_dir):
     name = "\\\\.\\pipe\\netspec"                     # \\.\pipe\netspec
     rel = os.path.join(os.path.relpath(sock_dir), name)
-    srv = listening(impl, rel)
+    srv = listening_server(impl, rel)
     assert os.listdir(sock_dir) == [name], "a file of that literal name in the directory"
     assert srv.address() == rel
     with peer.connect_unix(os.path.join(sock_dir, name)):

@@ -30,6 +30,7 @@ import time
 import pytest
 
 from netspec_harness import UNDEFINED, NetError, peer, reliability, req
+from _server_util import listening_server
 from netspec_harness.shim import timeout_scale
 
 pytestmark = [reliability]
@@ -49,13 +50,6 @@ def settle(impl):
     had to report about input already in its kernel has been read."""
     impl.net.get("isIP")
     impl.net.get("isIP")
-
-
-def listening_server(impl, *args):
-    srv = impl.net.createServer()
-    srv.listen(*(args or (0, "127.0.0.1")))
-    srv.wait("listening")
-    return srv
 
 
 def accepted_pair(impl, srv):

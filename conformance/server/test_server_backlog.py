@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import listening
 
 
 # ---------------------------------------------------------------- helpers
@@ -41,12 +42,6 @@ def backlog_of(addr):
         found = [q for q, local in _listening("t") if local in local_forms]
     assert len(found) == 1, "expected one listening socket at %r in ss, found %r" % (addr, found)
     return found[0]
-
-
-def listening(srv, *args):
-    assert srv.listen(*args) is srv
-    srv.wait("listening")
-    return srv.address()
 
 
 def reachable(srv, addr):

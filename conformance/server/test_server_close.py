@@ -3,18 +3,13 @@
 import pytest
 
 from netspec_harness import UNDEFINED, NetError, peer, req
-
-
-def listening_server(impl):
-    srv = impl.net.createServer()
-    srv.listen(0, "127.0.0.1")
-    srv.wait("listening")
-    return srv, srv.address()["port"]
+from _server_util import listening_server
 
 
 @req("SERVER.CLOSE.EVENT.1", "SERVER.CLOSE.CALLBACK.1", "SERVER.CLOSE.RETURNS.1")
 def test_close_emits_close_then_calls_back_without_error(impl):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     cb = impl.callback("close")
     assert srv.close(cb) is srv
     returned_at = impl.last_response_seq
@@ -39,7 +34,7 @@ def test_close_before_listen_passes_not_running_to_the_callback(impl):
 
 @req("SERVER.CLOSE.NOT_RUNNING.1")
 def test_close_twice_the_second_callback_gets_an_error(impl):
-    srv, _ = listening_server(impl)
+    srv = listening_server(impl)
     first, second = impl.callback("first"), impl.callback("second")
     srv.close(first)
     srv.close(second)
@@ -51,7 +46,7 @@ def test_close_twice_the_second_callback_gets_an_error(impl):
 @req("SERVER.CLOSE.NOT_RUNNING.1")
 def test_close_when_not_listening_passes_not_running_to_the_callback(impl, state):
     if state == "already-closed":
-        srv, _ = listening_server(impl)
+        srv = listening_server(impl)
         srv.close()
         srv.wait("close")
     else:
@@ -70,7 +65,8 @@ def test_close_when_not_listening_passes_not_running_to_the_callback(impl, state
 
 @req("SERVER.CLOSE.KEEPS_CONNECTIONS.1", "SERVER.CLOSE.EVENT.1")
 def test_close_waits_for_open_connections(impl):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     client = peer.connect_tcp("127.0.0.1", port)
     conn = srv.wait("connection").args[0]
     srv.close()
@@ -99,7 +95,8 @@ def test_address_is_null_before_listen_and_after_close(impl):
 
 @req("SERVER.CLOSE.STOPS_ACCEPTING.1", "SERVER.CLOSE.KEEPS_CONNECTIONS.1")
 def test_no_connection_is_taken_once_close_returned(impl):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     first = peer.connect_tcp("127.0.0.1", port)
     conn = srv.wait("connection").args[0]
     assert srv.close() is srv
@@ -118,7 +115,7 @@ def test_no_connection_is_taken_once_close_returned(impl):
 
 @req("SERVER.CLOSE.EVENT.2", "SERVER.CLOSE.CALLBACK.1")
 def test_close_listeners_get_no_arguments(impl):
-    srv, _ = listening_server(impl)
+    srv = listening_server(impl)
     cb = impl.callback("close")
     srv.close(cb)
     assert srv.wait("close").args == []
@@ -128,7 +125,8 @@ def test_close_listeners_get_no_arguments(impl):
 @req("SERVER.CLOSE.EVENT.3", "SERVER.CLOSE.KEEPS_CONNECTIONS.1", "SERVER.CLOSE.CALLBACK.1")
 @pytest.mark.parametrize("ender", ["peer", "program"])
 def test_close_comes_after_the_last_connection_ends_before_its_socket_closes(impl, ender):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     client = peer.connect_tcp("127.0.0.1", port)
     conn = srv.wait("connection").args[0]
     cb = impl.callback("close")
@@ -154,7 +152,8 @@ def test_close_comes_after_the_last_connection_ends_before_its_socket_closes(imp
 @req("SERVER.CLOSE.CALLBACK.2", "SERVER.CLOSE.RETURNS.1")
 @pytest.mark.parametrize("arg", ["x", 5, {"not": "a function"}], ids=["string", "number", "object"])
 def test_a_close_argument_that_is_no_function_is_ignored(impl, arg):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     assert srv.close(arg) is srv
     assert srv.wait("close").args == []
     with pytest.raises(ConnectionRefusedError):

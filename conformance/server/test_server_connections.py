@@ -5,13 +5,8 @@ import socket
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import listening
 from netspec_harness.shim import Handle
-
-
-def listening(srv, *args):
-    srv.listen(*args)
-    srv.wait("listening")
-    return srv.address()
 
 
 @req("SERVER.EVENT.CONNECTION.1")

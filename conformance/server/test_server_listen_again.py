@@ -6,6 +6,7 @@ import socket
 import pytest
 
 from netspec_harness import needs, peer, req
+from _server_util import listening
 
 
 def free_port(host):
@@ -13,12 +14,6 @@ def free_port(host):
     with socket.socket(family) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def listening(srv, *args):
-    assert srv.listen(*args) is srv
-    srv.wait("listening")
-    return srv.address()
 
 
 def close(srv):

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from netspec_harness import UNDEFINED, Threw, needs, peer, req
+from _server_util import listening
 
 PORT_RANGE_MESSAGE = '"port" argument must be >= 0 and < 65536'
 
@@ -39,13 +40,6 @@ def connect_host(addr):
     return {"::": "127.0.0.1", "0.0.0.0": "127.0.0.1"}.get(addr["address"], addr["address"])
 
 
-def listens(srv, *args):
-    returned = srv.listen(*args)
-    assert returned is srv
-    srv.wait("listening")
-    return srv.address()
-
-
 def throws(srv, *args):
     with pytest.raises(Threw) as caught:
         srv.listen(*args)
@@ -57,7 +51,7 @@ def throws(srv, *args):
 @pytest.mark.parametrize("args", [["0"], ["0", "127.0.0.1"]], ids=["alone", "with-host"])
 def test_a_numeric_string_is_a_port(impl, args):
     srv = impl.net.createServer()
-    addr = listens(srv, *args)
+    addr = listening(srv, *args)
     assert isinstance(addr, dict) and addr["port"] > 0
     with peer.connect_tcp(connect_host(addr), addr["port"]):
         srv.wait("connection")
@@ -68,7 +62,7 @@ def test_a_numeric_string_is_a_port(impl, args):
 def test_a_string_that_is_no_number_is_a_path(impl, sock_dir):
     path = os.path.join(sock_dir, "form.sock")
     srv = impl.net.createServer()
-    assert listens(srv, path) == path
+    assert listening(srv, path) == path
     assert stat.S_ISSOCK(os.stat(path).st_mode), "a socket file appears at the path"
     with peer.connect_unix(path):
         srv.wait("connection")
@@ -80,7 +74,7 @@ def test_a_string_that_is_no_number_is_a_path(impl, sock_dir):
 def test_a_given_port_is_the_port_listened_on(impl, host):
     port = free_port(host)
     srv = impl.net.createServer()
-    addr = listens(srv, port, host)
+    addr = listening(srv, port, host)
     assert type(addr["port"]) is int and addr["port"] == port
     assert addr["family"] == ("IPv6" if ":" in host else "IPv4")
     with peer.connect_tcp(host, port) as client:
@@ -95,7 +89,7 @@ def test_null_undefined_or_a_callback_first_means_any_port(impl, shape):
     cb = impl.callback("listen")
     args = {"null": [None], "null-callback": [None, cb], "undefined-host": [UNDEFINED, "127.0.0.1"],
             "callback": [cb]}[shape]
-    addr = listens(srv, *args)
+    addr = listening(srv, *args)
     assert addr["port"] > 0
     if shape == "undefined-host":
         assert addr["address"] == "127.0.0.1"
@@ -114,7 +108,7 @@ def test_a_numeric_string_port_is_its_number(impl, spelling, form):
             "padded": " %d " % port}[spelling]
     srv = impl.net.createServer()
     args = [text, "127.0.0.1"] if form == "positional" else [{"port": text, "host": "127.0.0.1"}]
-    addr = listens(srv, *args)
+    addr = listening(srv, *args)
     assert addr["port"] == port
     with peer.connect_tcp("127.0.0.1", port):
         srv.wait("connection")
@@ -140,7 +134,7 @@ def test_a_port_error_leaves_the_server_usable(impl):
     assert srv.get("listening") is False
     assert srv.address() is None
     assert srv.names() == [] and cb.calls() == [], "no event after the throw"
-    addr = listens(srv, 0, "127.0.0.1")
+    addr = listening(srv, 0, "127.0.0.1")
     assert srv.names() == ["listening"]
     with peer.connect_tcp("127.0.0.1", addr["port"]):
         srv.wait("connection")
@@ -182,7 +176,7 @@ def test_a_port_of_another_type_throws(impl, args):
 ])
 def test_an_ip_host_is_bound_as_given(impl, host, family, reach):
     srv = impl.net.createServer()
-    addr = listens(srv, 0, host)
+    addr = listening(srv, 0, host)
     assert (addr["address"], addr["family"]) == (host, family)
     assert type(addr["port"]) is int and addr["port"] > 0
     with peer.connect_tcp(reach, addr["port"]):
@@ -192,7 +186,7 @@ def test_an_ip_host_is_bound_as_given(impl, host, family, reach):
 @req("SERVER.LISTEN.HOST.2")
 def test_localhost_is_resolved_to_ipv4_loopback(impl):
     srv = impl.net.createServer()
-    addr = listens(srv, 0, "localhost")
+    addr = listening(srv, 0, "localhost")
     assert (addr["address"], addr["family"]) == ("127.0.0.1", "IPv4")
     with peer.connect_tcp("127.0.0.1", addr["port"]):
         srv.wait("connection")
@@ -202,7 +196,7 @@ def test_localhost_is_resolved_to_ipv4_loopback(impl):
 @req("SERVER.LISTEN.HOST.3")
 def test_an_empty_host_is_no_host(impl):
     srv = impl.net.createServer()
-    addr = listens(srv, 0, "")
+    addr = listening(srv, 0, "")
     assert (addr["address"], addr["family"]) == ("::", "IPv6")
     with peer.connect_tcp("127.0.0.1", addr["port"]), peer.connect_tcp("::1", addr["port"]):
         srv.wait("connection")
@@ -213,7 +207,7 @@ def test_an_empty_host_is_no_host(impl):
 @req("SERVER.LISTEN.HOST.IPV4.1")
 def test_the_ipv4_wildcard_refuses_ipv6_clients(impl):
     srv = impl.net.createServer()
-    addr = listens(srv, 0, "0.0.0.0")
+    addr = listening(srv, 0, "0.0.0.0")
     with pytest.raises(ConnectionRefusedError):
         peer.connect_tcp("::1", addr["port"]).close()
     with peer.connect_tcp("127.0.0.1", addr["port"]):
@@ -227,7 +221,7 @@ def test_the_ipv4_wildcard_refuses_ipv6_clients(impl):
 @pytest.mark.parametrize("args", [[0, "::"], [0]], ids=["explicit", "omitted"])
 def test_the_ipv6_wildcard_takes_ipv4_clients_as_mapped_addresses(impl, args):
     srv = impl.net.createServer()
-    addr = listens(srv, *args)
+    addr = listening(srv, *args)
     assert addr["address"] == "::"
     with peer.connect_tcp("127.0.0.1", addr["port"]) as client:
         conn = srv.wait("connection").args[0]
@@ -243,7 +237,7 @@ def test_a_path_server_accepts_peers_of_that_path(impl, sock_dir):
     path = os.path.join(sock_dir, "path.sock")
     srv = impl.net.createServer()
     assert not os.path.exists(path)
-    listens(srv, path)
+    listening(srv, path)
     assert stat.S_ISSOCK(os.stat(path).st_mode)
     with peer.connect_unix(path) as client:
         conn = srv.wait("connection").args[0]

@@ -10,12 +10,7 @@ import socket
 import pytest
 
 from netspec_harness import UNDEFINED, Threw, needs, peer, req
-
-
-def listening(srv, *args):
-    assert srv.listen(*args) is srv
-    srv.wait("listening")
-    return srv.address()
+from _server_util import listening
 
 
 def no_error(call):

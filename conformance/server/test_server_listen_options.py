@@ -4,26 +4,21 @@ import os
 import pytest
 
 from netspec_harness import UNDEFINED, Threw, needs, peer, req
-
-
-def listens(srv, *args):
-    assert srv.listen(*args) is srv
-    srv.wait("listening")
-    return srv.address()
+from _server_util import listening
 
 
 @req("SERVER.LISTEN.OPTIONS.PORT.1", "SERVER.LISTEN.CALLBACK.1")
 def test_port_and_host_options_listen_like_the_port_form(impl):
     srv = impl.net.createServer()
     cb = impl.callback("listen")
-    addr = listens(srv, {"port": 0, "host": "127.0.0.1"}, cb)
+    addr = listening(srv, {"port": 0, "host": "127.0.0.1"}, cb)
     port = addr["port"]
     assert (addr["address"], addr["family"]) == ("127.0.0.1", "IPv4") and port > 0
     assert cb.wait().args == []
     srv.close()
     srv.wait("close")
     # the same port given as an option is listened on exactly
-    assert listens(srv, {"port": port, "host": "127.0.0.1"}) == addr
+    assert listening(srv, {"port": port, "host": "127.0.0.1"}) == addr
     with peer.connect_tcp("127.0.0.1", port):
         srv.wait("connection")
 
@@ -32,7 +27,7 @@ def test_port_and_host_options_listen_like_the_port_form(impl):
 @req("SERVER.LISTEN.OPTIONS.PORT.1", "SERVER.LISTEN.HOST.OMITTED.1")
 def test_a_port_option_without_host_listens_on_the_ipv6_wildcard(impl):
     srv = impl.net.createServer()
-    addr = listens(srv, {"port": 0})
+    addr = listening(srv, {"port": 0})
     assert (addr["address"], addr["family"]) == ("::", "IPv6")
     with peer.connect_tcp("::1", addr["port"]):
         srv.wait("connection")
@@ -44,7 +39,7 @@ def test_a_path_option_listens_on_the_path(impl, sock_dir):
     path = os.path.join(sock_dir, "opt.sock")
     srv = impl.net.createServer()
     cb = impl.callback("listen")
-    assert listens(srv, {"path": path}, cb) == path
+    assert listening(srv, {"path": path}, cb) == path
     cb.wait()
     with peer.connect_unix(path):
         srv.wait("connection")
@@ -55,7 +50,7 @@ def test_a_path_option_listens_on_the_path(impl, sock_dir):
 def test_with_port_and_path_the_path_is_ignored(impl, sock_dir):
     path = os.path.join(sock_dir, "ignored.sock")
     srv = impl.net.createServer()
-    addr = listens(srv, {"port": 0, "host": "127.0.0.1", "path": path})
+    addr = listening(srv, {"port": 0, "host": "127.0.0.1", "path": path})
     assert isinstance(addr, dict) and addr["address"] == "127.0.0.1"
     assert not os.path.exists(path), "nothing is created at the path"
     with peer.connect_tcp("127.0.0.1", addr["port"]):
@@ -67,7 +62,7 @@ def test_with_port_and_path_the_path_is_ignored(impl, sock_dir):
 def test_with_host_and_path_the_host_is_ignored(impl, sock_dir):
     path = os.path.join(sock_dir, "hosted.sock")
     srv = impl.net.createServer()
-    assert listens(srv, {"host": "127.0.0.1", "path": path}) == path
+    assert listening(srv, {"host": "127.0.0.1", "path": path}) == path
     with peer.connect_unix(path):
         srv.wait("connection")
 
@@ -78,7 +73,7 @@ def test_with_host_and_path_the_host_is_ignored(impl, sock_dir):
                          ids=["undefined", "null", "undefined-host", "null-host"])
 def test_a_null_or_undefined_port_option_means_any_port(impl, options):
     srv = impl.net.createServer()
-    addr = listens(srv, options)
+    addr = listening(srv, options)
     assert addr["port"] > 0
     if "host" in options:
         assert addr["address"] == "127.0.0.1"
@@ -119,7 +114,7 @@ def test_a_string_port_option_that_is_no_number_fails_the_port_check(impl, sock_
 @req("SERVER.LISTEN.OPTIONS.PORT_STRING.1")
 def test_a_zero_string_port_option_is_any_port(impl):
     srv = impl.net.createServer()
-    addr = listens(srv, {"port": "0", "host": "127.0.0.1"})
+    addr = listening(srv, {"port": "0", "host": "127.0.0.1"})
     assert addr["port"] > 0
     with peer.connect_tcp("127.0.0.1", addr["port"]):
         srv.wait("connection")
@@ -129,7 +124,7 @@ def test_a_zero_string_port_option_is_any_port(impl):
 @pytest.mark.parametrize("exclusive", [True, False])
 def test_exclusive_changes_nothing_outside_a_cluster(impl, exclusive):
     srv = impl.net.createServer()
-    addr = listens(srv, {"port": 0, "host": "127.0.0.1", "exclusive": exclusive})
+    addr = listening(srv, {"port": 0, "host": "127.0.0.1", "exclusive": exclusive})
     assert (addr["address"], addr["family"]) == ("127.0.0.1", "IPv4")
     with peer.connect_tcp("127.0.0.1", addr["port"]):
         srv.wait("connection")

@@ -6,16 +6,10 @@ kernel; the peer then sees the server end it: EOF, no reset, no data.
 import pytest
 
 from netspec_harness import UNDEFINED, Threw, peer, req
+from _server_util import listening_server
 
 
 # ---------------------------------------------------------------- helpers
-def listening_server(impl):
-    srv = impl.net.createServer()
-    srv.listen(0, "127.0.0.1")
-    srv.wait("listening")
-    return srv, srv.address()["port"]
-
-
 def count(impl, srv):
     """What getConnections() reports (checks the shape of its callback's arguments)."""
     cb = impl.callback("count")
@@ -86,7 +80,8 @@ def still_open(client, conn, token):
 # ------------------------------------------------------------ maxConnections
 @req("SERVER.MAXCONNECTIONS.1")
 def test_no_limit_by_default(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     assert srv.get("maxConnections") is UNDEFINED
     pairs = accepted(srv, peers(port), 5)
     assert count(impl, srv) == 5
@@ -96,7 +91,8 @@ def test_no_limit_by_default(impl, peers):
 
 @req("SERVER.MAXCONNECTIONS.2", "SERVER.GETCONNECTIONS.3")
 def test_connections_above_the_limit_are_ended_at_once(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     srv.set("maxConnections", 2)
     p = peers(port)
     pairs = accepted(srv, p, 2)
@@ -111,7 +107,8 @@ def test_connections_above_the_limit_are_ended_at_once(impl, peers):
 
 @req("SERVER.MAXCONNECTIONS.3", "SERVER.GETCONNECTIONS.3")
 def test_a_closed_connection_frees_its_place(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     srv.set("maxConnections", 2)
     p = peers(port)
     (first, first_conn), _ = accepted(srv, p, 2)
@@ -128,7 +125,8 @@ def test_a_closed_connection_frees_its_place(impl, peers):
 
 @req("SERVER.MAXCONNECTIONS.4")
 def test_a_zero_limit_is_no_limit(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     srv.set("maxConnections", 0)
     pairs = accepted(srv, peers(port), 4)
     assert count(impl, srv) == 4
@@ -137,7 +135,8 @@ def test_a_zero_limit_is_no_limit(impl, peers):
 
 @req("SERVER.MAXCONNECTIONS.5")
 def test_the_limit_can_change_while_listening(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     p = peers(port)
     pairs = accepted(srv, p, 3)
     srv.set("maxConnections", 2)                  # below the number already open
@@ -154,7 +153,8 @@ def test_the_limit_can_change_while_listening(impl, peers):
 
 @req("SERVER.MAXCONNECTIONS.6")
 def test_a_negative_limit_refuses_everything(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     srv.set("maxConnections", -1)
     p = peers(port)
     turned_away(p.connect())
@@ -166,7 +166,8 @@ def test_a_negative_limit_refuses_everything(impl, peers):
 # ------------------------------------------------------------ getConnections
 @req("SERVER.GETCONNECTIONS.1", "SERVER.GETCONNECTIONS.2")
 def test_get_connections_returns_the_server_and_calls_back_later_once(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     accepted(srv, peers(port), 1)
     cb = impl.callback("count")
     assert srv.getConnections(cb) is srv
@@ -182,7 +183,8 @@ def test_get_connections_returns_the_server_and_calls_back_later_once(impl, peer
 @req("SERVER.GETCONNECTIONS.3")
 @pytest.mark.parametrize("ender", ["program", "peer"])
 def test_the_count_follows_connections_as_they_open_and_close(impl, peers, ender):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     assert count(impl, srv) == 0
     p = peers(port)
     (first, first_conn), = accepted(srv, p, 1)
@@ -214,7 +216,7 @@ def test_get_connections_works_before_listen_and_after_close(impl, peers):
 @req("SERVER.GETCONNECTIONS.5")
 @pytest.mark.parametrize("args", [[], [5], ["x"]], ids=["none", "number", "string"])
 def test_get_connections_without_a_function_throws(impl, args):
-    srv, _ = listening_server(impl)
+    srv = listening_server(impl)
     with pytest.raises(Threw) as caught:
         srv.getConnections(*args)
     err = caught.value.error
@@ -224,7 +226,8 @@ def test_get_connections_without_a_function_throws(impl, args):
 # ------------------------------------------------------- connections (deprecated)
 @req("SERVER.CONNECTIONS.1")
 def test_the_connections_property_is_the_count(impl, peers):
-    srv, port = listening_server(impl)
+    srv = listening_server(impl)
+    port = srv.address()["port"]
     assert srv.get("connections") == 0
     p = peers(port)
     (_, conn), _ = accepted(srv, p, 2)
@@ -236,7 +239,7 @@ def test_the_connections_property_is_the_count(impl, peers):
 
 @req("SERVER.CONNECTIONS.4")
 def test_assigning_connections_sets_the_count(impl):
-    srv, _ = listening_server(impl)
+    srv = listening_server(impl)
     srv.set("connections", 5)                     # throws nothing
     assert srv.get("connections") == 5
     assert count(impl, srv) == 5

@@ -13,12 +13,7 @@ import os
 import pytest
 
 from netspec_harness import needs, peer, req
-
-
-def listening(srv, *args):
-    srv.listen(*args)
-    srv.wait("listening")
-    return srv.address()
+from _server_util import listening
 
 
 def kill(impl):

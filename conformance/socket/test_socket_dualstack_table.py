@@ -42,14 +42,15 @@ def props(sock):
     return tuple(sock.get(p) for p in ("remoteAddress", "remoteFamily", "localAddress"))
 
 
-def listening(impl, host):
+def server_on(impl, host):
+    """A new server asked to listen on port 0 of `host` (None: no host); no wait."""
     srv = impl.net.createServer()
     srv.listen(*([0] if host is None else [0, host]))
     return srv
 
 
 def check(impl, host, client, want, shown):
-    srv = listening(impl, host)
+    srv = server_on(impl, host)
     srv.wait("listening")
     assert srv.address()["address"] == shown
     port = srv.address()["port"]
@@ -106,7 +107,7 @@ def test_listener_on_an_ipv4_mapped_address(impl, client):
 def test_without_ipv6(start_impl, noipv6, host, client):
     impl = start_impl(prefix=[noipv6])
     outcome = NO_IPV6[host]
-    srv = listening(impl, host)
+    srv = server_on(impl, host)
     if outcome == "EAFNOSUPPORT":
         err = srv.wait("error").args[0]
         assert (err.code, err.syscall) == ("EAFNOSUPPORT", "listen")

@@ -78,7 +78,7 @@ def build_parser():
                               "  harness/netspec run --impl node@26.10.0 --json out/node26.json\n"
                               "  harness/netspec run --node ~/node/out/Release/node --label mybuild\n"
                               "  harness/netspec run --shim \"mynet-shim --flag\" --label mynet --expectations ci/mynet/\n"
-                              "  harness/netspec run --impl ref 'conformance/server/test_listen_eaddrinuse.py::test_ipv4'")
+                              "  harness/netspec run --impl ref 'conformance/server/test_server_listen_eaddrinuse.py::test_ipv4'")
     add_impl_args(r)
     r.add_argument("-k", metavar="EXPR", help="only tests whose name matches (pytest -k)")
     r.add_argument("-m", metavar="MARKEXPR", help="only tests with these markers (pytest -m), e.g. reliability")
@@ -615,9 +615,9 @@ MUTANTS_DIR = os.path.join(ROOT, "fixtures", "mutants")
 # The deep tests of each behaviour a mutant breaks: a mutant must be killed by
 # its own area's tests (`--whole-suite` runs everything instead).
 MUTANT_AREAS = {
-    "eaddrinuse": ["server/test_listen_eaddrinuse.py", "server/test_listen_again.py",
-                   "server/test_reuseaddr.py"],
-    "dualstack": ["server/test_listen_dualstack.py"],
+    "eaddrinuse": ["server/test_server_listen_eaddrinuse.py", "server/test_server_listen_again.py",
+                   "server/test_server_reuseaddr.py"],
+    "dualstack": ["server/test_server_listen_dualstack.py"],
     "halfclose": ["socket/test_socket_half_close.py", "socket/test_socket_end.py",
                   "net/test_net_connect_half_open.py"],
     "unixpath": ["ipc"],
