@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from netspec_harness import needs, peer, req
+from netspec_harness import UNDEFINED, needs, peer, req
 
 from _socket_util import TRANSPORTS, delivered, is_absent, pending_target, same_turn, settle, tcp_client
 
@@ -147,3 +147,39 @@ def test_the_last_of_pause_and_resume_before_connecting_decides(impl, calls):
                 assert sock.events("data") == [], "paused by the last call: no 'data' before resume()"
                 sock.resume()
                 assert sock.wait_received(8) == b"greeting"
+
+
+# ------------------------------------------------ a refused socket connects again
+@req("SOCKET.CONNECT.RECONNECT.1", "SOCKET.CONNECT.FAIL.ONCE.1")
+def test_a_socket_refused_twice_then_connects(impl):
+    sock = impl.new("Socket")
+    for attempt in (1, 2):
+        assert sock.connect(peer.closed_port("127.0.0.1"), "127.0.0.1") is sock
+        assert sock.wait("error").args[0].code == "ECONNREFUSED"
+        assert sock.wait("close").args == [True]
+        assert sock.names() == ["error", "close"] * attempt, "one 'error' and one 'close' per attempt"
+    with peer.tcp_listener("127.0.0.1") as lst:
+        assert sock.connect(lst.getsockname()[1], "127.0.0.1") is sock
+        sock.wait("connect")
+        with peer.accept(lst) as conn:
+            sock.write(b"third time")
+            assert peer.recv_exactly(conn, 10) == b"third time"
+
+
+# ------------------------------------------------ the methods of a closed socket
+@req("SOCKET.PAUSE.RETURNS.1", "SOCKET.RESUME.RETURNS.1", "SOCKET.SET_NODELAY.RETURNS.1",
+     "SOCKET.SET_KEEPALIVE.RETURNS.1", "SOCKET.BUFFERSIZE.UNSET.1", "SOCKET.ADDRESS.UNSET.1",
+     "SOCKET.REMOTE_ADDRESS.CLOSED.1")
+def test_a_closed_socket_still_answers_its_methods(impl):
+    sock, conn = tcp_client(impl)
+    with conn:
+        peer.half_close(conn)
+        sock.wait("close")
+        for method in ("setNoDelay", "setKeepAlive", "pause", "resume"):
+            assert sock.call(method) is sock, "%s() after 'close' returns the socket" % method
+        assert sock.address() == {}
+        assert is_absent(sock.get("bufferSize"))
+        assert sock.get("remoteAddress") in ("127.0.0.1", UNDEFINED)
+        assert sock.get("remotePort") in (conn.getsockname()[1], UNDEFINED)
+        settle(impl)
+        assert sock.names() == ["connect", "end", "close"], "nothing emitted by these calls"
