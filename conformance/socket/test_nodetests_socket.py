@@ -3,11 +3,12 @@ tests here did not check (the pass is conformance/NODE-TESTS.md): the local end
 named in a failed attempt's message, the stream state while connecting, the
 idle timer and the program's lifetime, end()'s callback, and pause()/resume()
 sequences before the socket connects."""
+import math
 import os
 
 import pytest
 
-from netspec_harness import UNDEFINED, needs, peer, req
+from netspec_harness import UNDEFINED, Threw, needs, peer, req
 
 from _socket_util import TRANSPORTS, delivered, is_absent, pending_target, same_turn, settle, tcp_client
 
@@ -183,3 +184,34 @@ def test_a_closed_socket_still_answers_its_methods(impl):
         assert sock.get("remotePort") in (conn.getsockname()[1], UNDEFINED)
         settle(impl)
         assert sock.names() == ["connect", "end", "close"], "nothing emitted by these calls"
+
+
+# ------------------------------------------------ the values write() and setTimeout() refuse
+@req("SOCKET.WRITE.INVALID.1")
+def test_write_refuses_every_value_that_is_no_string_or_buffer(impl):
+    sock, conn = tcp_client(impl)
+    with conn:
+        for data, shown in [(None, "object"), (UNDEFINED, "undefined"), (False, "boolean"), (1.5, "number"),
+                            (math.inf, "number"), (-math.inf, "number"), ([], "object")]:
+            with pytest.raises(Threw) as info:
+                sock.write(data)
+            err = info.value.error
+            assert (err.name, err.message) == ("TypeError", "Invalid data, chunk must be a string or buffer, not " + shown), \
+                "write(%r)" % (data,)
+        sock.end(b"end")
+        assert peer.recv_until_eof(conn) == b"end", "nothing of the refused writes was sent"
+    assert sock.names() == ["connect"], "no event from the refused writes"
+
+
+@req("SOCKET.SET_TIMEOUT.INVALID.1", "SOCKET.SET_TIMEOUT.RETURNS.1")
+def test_set_timeout_refuses_every_non_number_and_takes_fractions(impl):
+    sock = impl.new("Socket")
+    for value in ["100", UNDEFINED, None, "", {}, [], True, impl.callback("as-timeout")]:
+        with pytest.raises(Threw) as info:
+            sock.setTimeout(value, impl.callback("listener"))
+        assert (info.value.error.name, info.value.error.message) == ("TypeError", '"msecs" argument must be a number'), \
+            "setTimeout(%r)" % (value,)
+    for value in (0.001, 1e6, 0):
+        assert sock.setTimeout(value) is sock, "setTimeout(%r) is accepted" % (value,)
+    settle(impl)
+    assert sock.names() == []
