@@ -621,7 +621,7 @@ MUTANT_AREAS = {
     "halfclose": ["socket/test_socket_half_close.py", "socket/test_socket_end.py",
                   "net/test_net_connect_half_open.py"],
     "unixpath": ["ipc"],
-    "nodetests": ["socket/test_nodetests_socket.py", "server/test_nodetests_server.py"],
+    "nodetests": ["socket/test_socket_nodetests.py", "server/test_server_nodetests.py"],
 }
 
 
