@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NETSPEC = os.path.join(ROOT, "harness", "netspec")
 sys.path.insert(0, os.path.join(ROOT, "harness"))
@@ -33,6 +35,7 @@ def test_durations_balance_the_shards():
     assert shards == [["a", "d"], ["b", "c", "e"]] and loads == [14.0, 12.0]   # longest first, to the lighter
 
 
+@pytest.mark.timeout(240)   # six runs of the suite's CLI: ~20 s on a quiet machine, ~60 s at load 10
 def test_four_shards_merged_are_one_unsharded_run(tmp_path):
     whole = tmp_path / "whole.json"
     netspec("run", "--shim", EXAMPLE, "--label", "toy", "-q", "--json", str(whole), *SELECT)
