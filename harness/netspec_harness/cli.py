@@ -919,4 +919,7 @@ def cmd_fetch(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's copy of this module, not this __main__ one: a module that imports
+    # netspec_harness.cli (history runs through run_child) then raises the UsageError main() catches.
+    from netspec_harness.cli import main as package_main
+    sys.exit(package_main())

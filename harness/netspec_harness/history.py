@@ -249,11 +249,13 @@ class Measurer:
             cmd = [NETSPEC, "run", "--impl", name, "-q", "--json", out]
             if str(self.jobs) != "1" and len(functions) > 4:
                 cmd += ["-j", str(self.jobs)]
-            res = subprocess.run(cmd + sorted(functions), cwd=ROOT, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
-            if res.returncode not in (0, 1) or not os.path.exists(out):
-                raise HistoryError("the run on %s failed (exit %d): %s" % (
-                    name, res.returncode, (res.stderr.strip().splitlines() or ["no output"])[-1]))
+            from .cli import run_child          # a signal to history ends the run and its shims too
+            with open(os.path.join(tmp, "stderr"), "w+", encoding="utf-8", errors="replace") as err:
+                code = run_child(cmd + sorted(functions), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+                err.seek(0)
+                last = (err.read().strip().splitlines() or ["no output"])[-1]
+            if code not in (0, 1) or not os.path.exists(out):
+                raise HistoryError("the run on %s failed (exit %d): %s" % (name, code, last))
             with open(out, encoding="utf-8") as fh:
                 doc = json.load(fh)
         self.log("  ran %d test functions on Node %s: %s" % (len(functions), version, ", ".join(
@@ -321,7 +323,7 @@ def build(lines=None, prefixes=(), jobs="2", from_docs=(), log=print, bisecting=
     functions = selected_functions(prefixes)
     if not functions:
         raise HistoryError("no test cites a requirement starting with %s" % ", ".join(prefixes))
-    log("history: %d tests functions on %d Node lines (%s)" % (len(functions), len(measured), ", ".join(measured)))
+    log("history: %d test functions on %d Node lines (%s)" % (len(functions), len(measured), ", ".join(measured)))
     results = {}
     for v in measured:
         results[v] = measurer.measure(v, sorted(functions))
