@@ -117,7 +117,7 @@ def test_a_numeric_string_port_is_its_number(impl, spelling, form):
 BAD_PORTS = [-1, 65536, 1.5, math.nan, math.inf, "", "  "]
 
 
-@req("SERVER.LISTEN.PORT.RANGE.1")
+@req("SERVER.LISTEN.PORT.RANGE.1", "SERVER.LISTEN.FORMS.2")
 @pytest.mark.parametrize("form", ["positional", "options"])
 @pytest.mark.parametrize("port", BAD_PORTS, ids=["-1", "65536", "1.5", "NaN", "Infinity", "empty", "blank"])
 def test_a_port_out_of_range_throws_a_range_error(impl, port, form):

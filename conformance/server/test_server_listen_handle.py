@@ -143,9 +143,9 @@ def test_an_inherited_tcp_descriptor_is_listened_on(start_impl, already_listenin
         assert peer.recv_exactly(client, 6) == b"via fd"
 
 
-@req("SERVER.LISTEN.HANDLE.FD.3", "SERVER.EVENT.ERROR.2", "SERVER.ERROR.MESSAGE.1")
-@pytest.mark.parametrize("kind,code", [("file", "EINVAL"), ("pipe", "ENOTSOCK")])
-def test_a_descriptor_that_is_no_socket_is_an_error(start_impl, tmp_path, kind, code):
+def listen_on_no_socket(start_impl, tmp_path, kind):
+    """listen({fd}) on an inherited regular file or pipe: (server, listen callback,
+    the seq of listen()'s response, the 'error' event)."""
     if kind == "file":
         fd = os.open(str(tmp_path / "plain"), os.O_RDWR | os.O_CREAT)
         other = None
@@ -161,7 +161,13 @@ def test_a_descriptor_that_is_no_socket_is_an_error(start_impl, tmp_path, kind, 
     cb = impl.callback("listen")
     assert srv.listen({"fd": fd}, cb) is srv, "returned, not thrown"
     returned_at = impl.last_response_seq
-    ev = srv.wait("error")
+    return srv, cb, returned_at, srv.wait("error")
+
+
+@req("SERVER.LISTEN.HANDLE.FD.3", "SERVER.EVENT.ERROR.2", "SERVER.ERROR.MESSAGE.1")
+@pytest.mark.parametrize("kind,code", [("file", "EINVAL"), ("pipe", "ENOTSOCK")])
+def test_a_descriptor_that_is_no_socket_is_an_error(start_impl, tmp_path, kind, code):
+    srv, cb, returned_at, ev = listen_on_no_socket(start_impl, tmp_path, kind)
     assert ev.seq > returned_at
     (err,) = ev.args
     assert (err.name, err.code, err.syscall) == ("Error", code, "listen")
@@ -169,6 +175,13 @@ def test_a_descriptor_that_is_no_socket_is_an_error(start_impl, tmp_path, kind, 
     assert err.message == "listen " + code
     assert srv.get("listening") is False
     assert srv.names() == ["error"] and cb.calls() == []
+
+
+@req("SERVER.LISTEN.HANDLE.FD.3", "SERVER.ERROR.ERRNO.1")
+@pytest.mark.parametrize("kind,code", [("file", "EINVAL"), ("pipe", "ENOTSOCK")])
+def test_a_descriptor_that_is_no_socket_errno(start_impl, tmp_path, kind, code):
+    _, _, _, ev = listen_on_no_socket(start_impl, tmp_path, kind)
+    assert ev.args[0].errno == code, "errno %r, not the code %r" % (ev.args[0].errno, code)
 
 
 @needs("pipe")

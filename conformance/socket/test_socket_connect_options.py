@@ -110,6 +110,19 @@ def test_a_host_that_is_no_string_throws_type_error(impl):
         assert err.message == "Invalid arguments: hostname must be a string or falsey"
 
 
+@pytest.mark.parametrize("host", [0, False, None, ""], ids=["zero", "false", "null", "empty"])
+@req("SOCKET.CONNECT.OPTIONS.HOST.TYPE.1", "SOCKET.CONNECT.OPTIONS.HOST.DEFAULT.1")
+def test_a_falsy_host_is_no_host(impl, host):
+    # Falsy values of any type are not checked: they mean 'localhost'.
+    with peer.tcp_listener("127.0.0.1") as lst:
+        sock = impl.new("Socket")
+        assert sock.connect({"port": lst.getsockname()[1], "host": host}) is sock
+        sock.wait("connect")
+        with accept_client(lst, sock):
+            assert sock.get("remoteAddress") == "127.0.0.1"
+    assert [e.args[3] for e in sock.events("lookup")] == ["localhost"]
+
+
 # ------------------------------------------------------- local address and port
 @pytest.mark.parametrize("family", ["ipv4", pytest.param("ipv6", marks=needs("ipv6"))])
 @req("SOCKET.CONNECT.OPTIONS.LOCAL_ADDRESS.1")

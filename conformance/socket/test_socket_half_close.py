@@ -52,6 +52,7 @@ def test_not_half_open_ends_its_side_and_closes_after_the_peer_ends(impl, sock_d
             "the socket must end its own side by itself: the peer reads end-of-file"
         close = sock.wait("close")
     assert sock.received() == b"last words"
+    assert end.args == [], "'end' has no arguments, got %r" % (end.args,)
     assert all(d.seq < end.seq for d in data_events(sock)), "every byte is delivered before 'end'"
     after(end, close)
     assert close.args == [False]
@@ -97,6 +98,7 @@ def refused_write(impl, sock, how):
     assert isinstance(err, NetError)
     assert (err.name, err.message, err.code) == ("Error", "This socket has been ended by the other party", "EPIPE"), \
         "the refusal: %r" % (err,)
+    assert not err.has("errno") and not err.has("syscall"), "no system call failed: no errno, no syscall: %r" % (err,)
     if call is not None:
         assert call.args[0] == err, "the write callback receives the same error"
     return error, call

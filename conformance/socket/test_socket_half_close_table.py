@@ -1,5 +1,11 @@
 """Half-close as a table: what write(), end() and destroy() do in each state of
-a connection, with allowHalfOpen on and off, over TCP and Unix sockets.
+a connection, with allowHalfOpen on and off, over TCP and Unix sockets, for
+the three ways a socket is made: `new Socket({allowHalfOpen})` then connect()
+(the test_<state> functions), and, with the same table, a socket accepted by a
+server created with `{allowHalfOpen}`, one made by
+`net.connect({..., allowHalfOpen})` and one made by
+`net.createConnection({..., allowHalfOpen})` (the test_<state>_other_kinds
+functions, parametrized by `kind`: `accepted`, `connect`, `createConnection`).
 
 States (rows, one test function and one requirement each): connected; own end
 sent (end() called, the peer has read end-of-file); the peer's end received
@@ -18,7 +24,7 @@ import pytest
 
 from netspec_harness import UNDEFINED, needs, peer, req
 
-from _socket_util import is_absent, pair, settle
+from _socket_util import connect_options, is_absent, pair, peer_listener, settle
 
 OK, NEVER = "ok", "never"
 AFTER_END = (UNDEFINED, "write after end")
@@ -91,8 +97,20 @@ def row_name(state, allow):
     return state
 
 
-def check(impl, sock_dir, transport, allow, state, op):
-    sock, conn = pair(impl, "new", transport, sock_dir, allow)
+def make_pair(impl, kind, transport, sock_dir, allow):
+    """(socket, peer's end) of one connection; `createConnection` is the
+    factory's other name, called as such (pair() calls net.connect())."""
+    if kind != "createConnection":
+        return pair(impl, kind, transport, sock_dir, allow)
+    with peer_listener(transport, sock_dir) as (lst, target):
+        sock = impl.net.createConnection(connect_options(transport, target, allowHalfOpen=allow))
+        sock.wait("connect")
+        conn = peer.accept(lst)
+    return sock, conn
+
+
+def check(impl, sock_dir, transport, allow, state, op, kind="new"):
+    sock, conn = make_pair(impl, kind, transport, sock_dir, allow)
     with conn:
         reach(impl, sock, conn, state, allow)
         row = row_name(state, allow)
@@ -156,6 +174,10 @@ def check(impl, sock_dir, transport, allow, state, op):
 
 
 TRANSPORTS = ["tcp", pytest.param("unix", marks=needs("pipe"))]
+# the sockets not made by new Socket(): accepted by a server created with
+# {allowHalfOpen}, and made by net.connect() or net.createConnection() with
+# {..., allowHalfOpen}
+OTHER_KINDS = ["accepted", "connect", "createConnection"]
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -202,3 +224,56 @@ def test_both_ends(impl, sock_dir, transport, allow, op):
 @req("SOCKET.HALFCLOSE.DESTROYED.1", "SOCKET.WRITE.CLOSED.1")
 def test_destroyed(impl, sock_dir, transport, allow, op):
     check(impl, sock_dir, transport, allow, "destroyed", op)
+
+
+# ---- the same table for accepted sockets and net.connect() sockets
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("allow", [False, True], ids=["not-half-open", "half-open"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.CONNECTED.1")
+def test_connected_other_kinds(impl, sock_dir, kind, transport, allow, op):
+    check(impl, sock_dir, transport, allow, "connected", op, kind)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("allow", [False, True], ids=["not-half-open", "half-open"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.OWN_END.1", "SOCKET.WRITE.AFTER_END.1")
+def test_own_end_sent_other_kinds(impl, sock_dir, kind, transport, allow, op):
+    check(impl, sock_dir, transport, allow, "own-end", op, kind)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.PEER_END.HALF_OPEN.1", "SOCKET.HALFOPEN.TRUE.1")
+def test_peer_end_received_half_open_other_kinds(impl, sock_dir, kind, transport, op):
+    check(impl, sock_dir, transport, True, "peer-end", op, kind)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.PEER_END.CLOSED.1", "SOCKET.HALFOPEN.FALSE.WRITE.1")
+def test_peer_end_received_closed_by_itself_other_kinds(impl, sock_dir, kind, transport, op):
+    check(impl, sock_dir, transport, False, "peer-end", op, kind)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("allow", [False, True], ids=["not-half-open", "half-open"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.BOTH.1")
+def test_both_ends_other_kinds(impl, sock_dir, kind, transport, allow, op):
+    check(impl, sock_dir, transport, allow, "both", op, kind)
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("allow", [False, True], ids=["not-half-open", "half-open"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+@req("SOCKET.HALFCLOSE.DESTROYED.1", "SOCKET.WRITE.CLOSED.1")
+def test_destroyed_other_kinds(impl, sock_dir, kind, transport, allow, op):
+    check(impl, sock_dir, transport, allow, "destroyed", op, kind)

@@ -508,7 +508,210 @@ def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
             if rid not in spec.by_id:
                 errors.append("%s:%d: %s cites unknown requirement %s" % (path, line, nodeid, rid))
     errors += check_expectations(spec, tests, exp_dir)
+    errors += check_quoted_values(spec, tests)
     return errors
+
+
+# ------------------------------------------------- values quoted in node8: lines
+# A value written in backticks in a `node8:` line is a claim that the tests
+# citing the requirement assert it (spec/README.md, "Quoted values"). Three
+# forms: a string in quotes ('...' or "..."; {NAME} inside stands for a part
+# the test computes, e.g. 'connect ECONNREFUSED 127.0.0.1:{PORT}'), a number,
+# or a word (an identifier: an error code, a property, true/false/null/
+# undefined). A claim is found when the source of a citing test contains it:
+# the test function (decorators included) and, transitively, every module-level
+# function, class or constant of its file that it names, and those it imports
+# from a sibling module (`from _socket_util import ...`). Comments never count.
+QUOTED_RE = re.compile(r"`([^`]*)`")
+_PLACEHOLDER_RE = re.compile(r"\{[A-Z][A-Z0-9_]*\}")
+_NUMBER_RE = re.compile(r"^-?(0x[0-9a-fA-F]+|[0-9]+(\.[0-9]+)?)$")
+_WORD_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_NUMBER_IN_TEXT_RE = re.compile(r"(?<![\w.])-?[0-9]+(?:\.[0-9]+)?(?![\w])")
+# JavaScript's words as the tests write them in Python
+_JS_WORDS = {"true": "True", "false": "False", "null": "None", "undefined": "UNDEFINED"}
+
+
+def quoted_values(text):
+    """The values in backticks of a node8: line, in order."""
+    return QUOTED_RE.findall(text or "")
+
+
+def parse_claim(value):
+    """(kind, data) of one quoted value: ("string", [literal pieces between
+    {NAME} placeholders]), ("number", number) or ("word", word); None when the
+    value is none of these."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return "string", [_unescape(p) for p in _PLACEHOLDER_RE.split(value[1:-1])]
+    if _NUMBER_RE.match(value):
+        return "number", (int(value, 0) if "." not in value else float(value))
+    if _WORD_RE.match(value):
+        return "word", value
+    return None
+
+
+_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[ntr0\\'\"])")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"'}
+
+
+def _unescape(text):
+    """A quoted value's escapes, as JavaScript and Python read them: \\n \\t \\r \\0
+    \\\\ \\' \\" \\xHH \\uHHHH; any other backslash stands for itself."""
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
+
+
+class _Literals:
+    """What a piece of test source contains: its string literals (f-strings
+    with each replacement field as NUL), numbers and words."""
+
+    def __init__(self):
+        self.strings, self.numbers, self.words = [], set(), set()
+
+    def add_node(self, node):
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.JoinedStr):
+                self._add_string("".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                                         else "\0" for v in sub.values))
+            elif isinstance(sub, ast.Constant):
+                v = sub.value
+                if isinstance(v, str):
+                    self._add_string(v)
+                elif isinstance(v, bytes):
+                    self._add_string(v.decode("latin-1"))
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    self.numbers.add(v)
+                else:   # True, False, None
+                    self.words.add(repr(v))
+            elif isinstance(sub, ast.UnaryOp) and isinstance(sub.op, ast.USub) and \
+                    isinstance(sub.operand, ast.Constant) and isinstance(sub.operand.value, (int, float)):
+                self.numbers.add(-sub.operand.value)
+            elif isinstance(sub, ast.Name):
+                self.words.add(sub.id)
+            elif isinstance(sub, ast.Attribute):
+                self.words.add(sub.attr)
+            elif isinstance(sub, ast.keyword) and sub.arg:
+                self.words.add(sub.arg)
+
+    def _add_string(self, text):
+        self.strings.append(text)
+        self.words.update(re.findall(r"[A-Za-z_$][A-Za-z0-9_$]*", text))
+        for n in _NUMBER_IN_TEXT_RE.findall(text):
+            self.numbers.add(float(n) if "." in n else int(n))
+
+    def contains(self, claim):
+        kind, data = claim
+        if kind == "string":
+            if data == [""]:
+                return "" in self.strings
+            pattern = re.compile(".*?".join(re.escape(p) for p in data), re.S)
+            return any(pattern.search(s) for s in self.strings)
+        if kind == "number":
+            return data in self.numbers
+        return data in self.words or _JS_WORDS.get(data) in self.words
+
+
+class _Module:
+    """One test file: its module-level definitions by name, and the names it
+    imports from sibling modules."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as fh:
+            self.tree = ast.parse(fh.read(), path)
+        self.path = path
+        self.defs, self.imports, self.functions = {}, {}, {}
+        for node in self.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.defs.setdefault(node.name, []).append(node)
+                if isinstance(node, ast.ClassDef):
+                    for sub in node.body:
+                        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            self.functions["%s::%s" % (node.name, sub.name)] = [node, sub]
+                else:
+                    self.functions[node.name] = [node]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name):
+                            self.defs.setdefault(n.id, []).append(node)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                sibling = os.path.join(os.path.dirname(path), node.module + ".py")
+                if os.path.exists(sibling):
+                    for alias in node.names:
+                        self.imports[alias.asname or alias.name] = (sibling, alias.name)
+
+
+class TestSources:
+    """The literals of each test's source (see above), cached per file."""
+
+    def __init__(self):
+        self._modules, self._cache = {}, {}
+
+    def module(self, path):
+        path = os.path.normpath(path)
+        if path not in self._modules:
+            self._modules[path] = _Module(path)
+        return self._modules[path]
+
+    def literals(self, nodeid, rel):
+        if nodeid in self._cache:
+            return self._cache[nodeid]
+        path = os.path.normpath(os.path.join(ROOT, rel))
+        mod = self.module(path)
+        func = nodeid.split("::", 1)[1]
+        lits = _Literals()
+        seen = set()
+        todo = [(mod, node) for node in mod.functions.get(func, [])]
+        while todo:
+            m, node = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            lits.add_node(node)
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name):
+                    todo += [(m, d) for d in m.defs.get(sub.id, [])]
+                    if sub.id in m.imports:
+                        other_path, name = m.imports[sub.id]
+                        other = self.module(other_path)
+                        todo += [(other, d) for d in other.defs.get(name, [])]
+        self._cache[nodeid] = lits
+        return lits
+
+
+def quoted_value_problems(spec, tests, sources=None):
+    """One line per value quoted in backticks in a node8: line that no test
+    citing the requirement contains, or that is not a quotable value."""
+    sources = sources or TestSources()
+    cited = trace(spec, tests)
+    problems = []
+    for r in spec.requirements:
+        values = quoted_values(r.node8)
+        if not values:
+            continue
+        where = "%s: %s" % (r.where, r.id)
+        if r.cls != "testable":
+            problems.append("%s: node8 quotes %s in backticks, but an %s requirement has no tests to assert "
+                            "them; write them without backticks" % (where, ", ".join("`%s`" % v for v in values), r.cls))
+            continue
+        if not cited[r.id]:
+            problems.append("%s: node8 quotes %s, but no test cites %s" % (
+                where, ", ".join("`%s`" % v for v in values), r.id))
+            continue
+        lits = [sources.literals(t, tests[t][1]) for t in cited[r.id]]
+        for v in values:
+            claim = parse_claim(v)
+            if claim is None:
+                problems.append("%s: node8 quotes `%s`, which is not a value: backticks in node8 lines hold a "
+                                "string in quotes, a number or a word (spec/README.md)" % (where, v))
+            elif not any(l.contains(claim) for l in lits):
+                problems.append("%s: node8 quotes `%s`, which the source of no test citing it contains (%s)" % (
+                    where, v, ", ".join(t.split("::", 1)[1] for t in cited[r.id][:3])
+                    + (", ..." if len(cited[r.id]) > 3 else "")))
+    return problems
+
+
+def check_quoted_values(spec, tests):
+    return quoted_value_problems(spec, tests)
 
 
 # ------------------------------------------------------------------ coverage
