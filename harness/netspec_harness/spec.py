@@ -521,7 +521,8 @@ def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
 # undefined). A claim is found when the source of a citing test contains it:
 # the test function (decorators included) and, transitively, every module-level
 # function, class or constant of its file that it names, and those it imports
-# from a sibling module (`from _socket_util import ...`). Comments never count.
+# from a sibling module (`from _socket_util import ...`) or from the suite's
+# shared helpers (conformance/_server_util.py). Comments never count.
 QUOTED_RE = re.compile(r"`([^`]*)`")
 _PLACEHOLDER_RE = re.compile(r"\{[A-Z][A-Z0-9_]*\}")
 _NUMBER_RE = re.compile(r"^-?(0x[0-9a-fA-F]+|[0-9]+(\.[0-9]+)?)$")
@@ -611,7 +612,7 @@ class _Literals:
 
 class _Module:
     """One test file: its module-level definitions by name, and the names it
-    imports from sibling modules."""
+    imports from sibling modules or the suite's shared helpers."""
 
     def __init__(self, path):
         with open(path, encoding="utf-8") as fh:
@@ -635,6 +636,8 @@ class _Module:
                             self.defs.setdefault(n.id, []).append(node)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 sibling = os.path.join(os.path.dirname(path), node.module + ".py")
+                if not os.path.exists(sibling):    # the suite's shared helpers, a folder up (conformance/)
+                    sibling = os.path.join(os.path.dirname(os.path.dirname(path)), node.module + ".py")
                 if os.path.exists(sibling):
                     for alias in node.names:
                         self.imports[alias.asname or alias.name] = (sibling, alias.name)

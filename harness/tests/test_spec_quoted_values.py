@@ -118,3 +118,29 @@ def test_what_is_not_a_value_and_untested_claims_are_flagged(tmp_path):
 def test_backticks_in_an_informative_requirement_are_flagged(tmp_path):
     p = check(tmp_path, "`'EADDRINUSE'`", ASSERTING, cls="informative")
     assert p.returncode == 1 and "an informative requirement has no tests" in p.stdout, p.stdout
+
+
+def test_a_value_asserted_in_the_suites_shared_helper_counts(tmp_path):
+    # conformance/AREA/test_a.py imports conformance/_shared.py (as tests import _server_util)
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "sections.txt").write_text("server.listen()\n")
+    (spec / "a.md").write_text(block("the event `'error'`, code `EADDRINUSE`"))
+    tests = tmp_path / "conformance"
+    (tests / "area").mkdir(parents=True)
+    (tests / "_shared.py").write_text("def fail(srv):\n    return srv.wait('error').args[0]\n")
+    (tests / "area" / "test_a.py").write_text(textwrap.dedent("""\
+        from netspec_harness import req
+        from _shared import fail
+
+        @req("SERVER.X.1")
+        def test_x(impl):
+            assert fail(impl).code == "EADDRINUSE"
+        """))
+    args = [NETSPEC, "spec", "--spec-dir", str(spec), "--tests-dir", str(tests), "--expectations-dir", str(tmp_path),
+            "--check"]
+    p = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert p.returncode == 0 and flagged(p) == [], p.stdout
+    (tests / "_shared.py").write_text("def fail(srv):\n    return srv.wait('close').args[0]\n")
+    p = subprocess.run(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert p.returncode == 1 and flagged(p) == ["'error'"], p.stdout
