@@ -68,8 +68,10 @@ def test_a_bad_port_beside_a_path_throws_the_port_error(impl, sock_dir):
 
 
 @req("SERVER.LISTEN.OPTIONS.NONE.1")
-@pytest.mark.parametrize("options", [{"path": -1}, {"path": True}, {"host": "localhost"}],
-                         ids=["number-path", "boolean-path", "host-only"])
+@pytest.mark.parametrize("options", [{"path": -1}, {"path": True}, {"host": "localhost"}, {"path": "80"},
+                                     {"path": "0x50"}, {"port": True}],
+                         ids=["number-path", "boolean-path", "host-only", "numeric-string-path",
+                              "hex-string-path", "boolean-port"])
 def test_a_path_that_is_not_a_string_names_nothing(impl, options):
     srv = impl.net.createServer()
     cb = impl.callback("listen")
