@@ -117,9 +117,11 @@ Test(listen_args, pipe_names) {
   size_t i;
 
   for (i = 0; i < sizeof not_pipes / sizeof not_pipes[0]; i++)
-    cr_expect_not(ns__is_pipe_name(not_pipes[i]), "'%s'", not_pipes[i]);
+    cr_expect_not(ns__is_pipe_name(not_pipes[i], strlen(not_pipes[i])), "'%s'", not_pipes[i]);
   for (i = 0; i < sizeof pipes / sizeof pipes[0]; i++)
-    cr_expect(ns__is_pipe_name(pipes[i]), "'%s'", pipes[i]);
+    cr_expect(ns__is_pipe_name(pipes[i], strlen(pipes[i])), "'%s'", pipes[i]);
+  cr_expect(ns__is_pipe_name("12\0ab", 5), "a NUL makes Number() NaN");
+  cr_expect_not(ns__is_pipe_name("12\0ab", 2));
 }
 
 Test(listen_args, path_is_valid_without_port) {

@@ -8,18 +8,14 @@
 #include <string.h>
 
 #include "api_server.h"
-#include "jsnum.h"
+#include "jsnum.h" /* the library's Number() (ref/src) */
+#include "toint32.h"
 #include "value.h"
 
 /* Node's toNumber(x): Number(x) when >= 0, else false (here 0). */
 static double to_nonneg_number(const json_value *v) {
   double d = val_to_number(v);
   return d >= 0 ? d : 0;
-}
-
-/* isPipeName(v): a string that does not read as a number >= 0. */
-static int is_pipe_name(const json_value *v) {
-  return val_kind_of(v) == VK_STRING && !(val_to_number(v) >= 0);
 }
 
 /* Maps a port value (number or string) to the int the C API takes:
@@ -29,7 +25,7 @@ static int port_to_int(const json_value *port) {
   double d = val_to_number(port);
   int integral = isfinite(d) && d == trunc(d);
 
-  if (val_kind_of(port) == VK_STRING && js_string_is_blank(port->str, port->len))
+  if (val_kind_of(port) == VK_STRING && ns__js_is_blank(port->str, port->len))
     return -1; /* "" and "  " read as 0 but are not legal ports */
   if (integral && d >= 0 && d <= 65535) return (int)d;
   if (integral && d >= INT_MIN && d <= INT_MAX) return (int)d;
@@ -124,7 +120,7 @@ void server_listen(call *c) {
     port_given = port != NULL;
     host = val_prop(options, "host");
     path = val_prop(options, "path");
-  } else if (n > 0 && is_pipe_name(a[0])) {
+  } else if (n > 0 && val_is_pipe_name(a[0])) {
     path = a[0];
   } else if (n > 0) {
     port = a[0];
@@ -147,7 +143,7 @@ void server_listen(call *c) {
     lo.has_port = 1;
     lo.port = port_zero ? 0 : port_to_int(port);
     if (val_truthy(host) && c_string_option(c, host, "host", &lo.host) != 0) return;
-  } else if (val_truthy(path) && is_pipe_name(path)) {
+  } else if (val_truthy(path) && val_is_pipe_name(path)) {
     lo.path = path->str; /* may hold NUL bytes: the name ends at the first */
     lo.path_len = path->len;
   } else {

@@ -12,7 +12,8 @@
 
 #include "base64.h"
 #include "handles.h"
-#include "jsnum.h"
+#include "jsnum.h" /* the library's Number() (ref/src) */
+#include "toint32.h"
 #include "labels.h"
 #include "out.h"
 #include "shim.h"
@@ -263,10 +264,6 @@ typedef struct conn_args {
   const char *label;
 } conn_args;
 
-static int is_pipe_name(const json_value *v) {
-  return val_kind_of(v) == VK_STRING && !(val_to_number(v) >= 0);
-}
-
 static void normalize(const call *c, conn_args *a) {
   memset(a, 0, sizeof *a);
   if (c->nargs == 0) return;
@@ -275,7 +272,7 @@ static void normalize(const call *c, conn_args *a) {
     a->port = val_prop(a->options, "port");
     a->host = val_prop(a->options, "host");
     a->path = val_prop(a->options, "path");
-  } else if (is_pipe_name(c->args[0])) {
+  } else if (val_is_pipe_name(c->args[0])) {
     a->path = c->args[0];
   } else {
     a->port = c->args[0];
@@ -290,7 +287,7 @@ static int legal_port(const json_value *v, int *out) {
   double d;
 
   if (k != VK_NUMBER && k != VK_STRING) return 0;
-  if (k == VK_STRING && js_string_is_blank(v->str, v->len)) return 0;
+  if (k == VK_STRING && ns__js_is_blank(v->str, v->len)) return 0;
   d = val_to_number(v);
   if (!(d >= 0 && d <= 65535 && d == trunc(d))) return 0;
   *out = (int)d;

@@ -8,7 +8,8 @@
 
 #include "base64.h"
 #include "handles.h"
-#include "jsnum.h"
+#include "jsnum.h"       /* the library's Number() (ref/src) */
+#include "listen_args.h" /* the library's isPipeName() */
 #include "xalloc.h"
 
 /* The $-key of an encoded value, or NULL for anything else. */
@@ -120,7 +121,7 @@ static double bytes_to_number(const json_value *v) {
   double d = NAN;
 
   if (base64_decode(b64->str, b64->len, raw, &n) == 0)
-    d = js_string_to_number((const char *)raw, n);
+    d = ns__js_number((const char *)raw, n);
   free(raw);
   return d;
 }
@@ -130,7 +131,7 @@ double val_to_number(const json_value *v) {
   case VK_NULL: return 0;
   case VK_BOOLEAN: return v->type == JSON_TRUE;
   case VK_NUMBER: return val_number(v);
-  case VK_STRING: return js_string_to_number(v->str, v->len);
+  case VK_STRING: return ns__js_number(v->str, v->len);
   case VK_BYTES: return bytes_to_number(v);
   case VK_ARRAY:
     /* Through the array's join(): [] is "", [x] is String(x). */
@@ -144,6 +145,10 @@ double val_to_number(const json_value *v) {
     return NAN;
   default: return NAN; /* undefined, functions, objects */
   }
+}
+
+int val_is_pipe_name(const json_value *v) {
+  return val_kind_of(v) == VK_STRING && ns__is_pipe_name(v->str, v->len);
 }
 
 int val_truthy(const json_value *v) {

@@ -36,6 +36,9 @@ int val_check(const json_value *v, reply *r);
 val_kind val_kind_of(const json_value *v);
 double val_number(const json_value *v);    /* VK_NUMBER only */
 double val_to_number(const json_value *v); /* JS Number(v) */
+/* Node 8's isPipeName(v): a string that is not a number >= 0 (the
+ * library's ns__is_pipe_name(), which listen() validation also uses). */
+int val_is_pipe_name(const json_value *v);
 int val_truthy(const json_value *v);       /* JS Boolean(v) */
 int val_is_object(const json_value *v);    /* typeof v == 'object' && v !== null */
 int val_is_function(const json_value *v);
