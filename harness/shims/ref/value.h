@@ -40,6 +40,10 @@ double val_to_number(const json_value *v); /* JS Number(v) */
  * library's ns__is_pipe_name(), which listen() validation also uses). */
 int val_is_pipe_name(const json_value *v);
 int val_truthy(const json_value *v);       /* JS Boolean(v) */
+const char *val_typeof(const json_value *v); /* JS typeof v */
+/* JS String(v) into buf[size], truncated (strings to 200 bytes): what
+ * Node's messages quote. */
+void val_to_string(const json_value *v, char *buf, size_t size);
 int val_is_object(const json_value *v);    /* typeof v == 'object' && v !== null */
 int val_is_function(const json_value *v);
 /* A string value without NUL bytes (usable as a C string), else NULL. */
