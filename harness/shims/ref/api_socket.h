@@ -33,7 +33,7 @@ typedef struct socket_state {
   labels kept_strings; /* strings of destroy(error) calls: a pending error
                           points to them until the socket goes (freeing
                           them at the next destroy(error) was a
-                          use-after-free; found by ref/fuzz) */
+                          use-after-free; found by fuzz/) */
   char *lookup_label;        /* connect({lookup: fn}) */
 } socket_state;
 
