@@ -3,6 +3,7 @@
  * chunk's bytes (a string in an encoding, or $bytes), and the callbacks
  * left pending on the socket until the library calls them.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "base64.h"
 #include "out.h"
 #include "strenc.h"
+#include "utf8.h" /* the library's (ref/src) */
 #include "value.h"
 #include "xalloc.h"
 
@@ -48,12 +50,17 @@ static pending_cb *pending_add(socket_state *st, const char *label) {
   return p;
 }
 
-/* A JavaScript string's length: its UTF-16 code units. */
+/* A JavaScript string's length: its UTF-16 code units (the JSON reader
+ * let only well-formed UTF-8 in). */
 static size_t utf16_units(const char *s, size_t n) {
-  size_t units = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char b = (unsigned char)s[i];
-    if ((b & 0xC0) != 0x80) units += b >= 0xF0 ? 2 : 1;
+  const unsigned char *p = (const unsigned char *)s;
+  size_t units = 0, i = 0;
+
+  while (i < n) {
+    uint32_t cp;
+
+    i += ns__utf8_next(p + i, n - i, &cp);
+    units += cp != NS__UTF8_INVALID && cp >= 0x10000 ? 2 : 1;
   }
   return units;
 }
