@@ -54,43 +54,26 @@ static void get_local_port(handle *h, reply *r) {
   if (ns_socket_address(state_of(h)->sock, &a) == 0) jw_int(&r->value, a.port);
 }
 
-static void info(handle *h, ns_socket_info *i) { ns_socket_info_get(state_of(h)->sock, i); }
-
 static void get_buffer_size(handle *h, reply *r) {
   ns_socket_info i;
-  info(h, &i);
+  ns_socket_info_get(state_of(h)->sock, &i);
   if (i.has_handle) jw_int(&r->value, (long long)i.buffer_size);
 }
-static void get_bytes_read(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_int(&r->value, (long long)i.bytes_read);
-}
-static void get_bytes_written(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_int(&r->value, (long long)i.bytes_written);
-}
-static void get_connecting(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_bool(&r->value, i.connecting);
-}
-static void get_destroyed(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_bool(&r->value, i.destroyed);
-}
-static void get_readable(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_bool(&r->value, i.readable);
-}
-static void get_writable(handle *h, reply *r) {
-  ns_socket_info i;
-  info(h, &i);
-  jw_bool(&r->value, i.writable);
-}
+
+/* get_FIELD(): the property read from ns_socket_info's FIELD, written by
+ * WRITE (jw_int or jw_bool). */
+#define INFO_GETTER(field, write)                  \
+  static void get_##field(handle *h, reply *r) {   \
+    ns_socket_info i;                              \
+    ns_socket_info_get(state_of(h)->sock, &i);     \
+    write(&r->value, i.field);                     \
+  }
+INFO_GETTER(bytes_read, jw_int)
+INFO_GETTER(bytes_written, jw_int)
+INFO_GETTER(connecting, jw_bool)
+INFO_GETTER(destroyed, jw_bool)
+INFO_GETTER(readable, jw_bool)
+INFO_GETTER(writable, jw_bool)
 
 const prop_def socket_props[] = {
     {"bufferSize", get_buffer_size, NULL},
