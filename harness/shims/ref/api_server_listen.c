@@ -9,6 +9,7 @@
 
 #include "api_server.h"
 #include "jsnum.h" /* the library's Number() (ref/src) */
+#include "net_args.h"
 #include "toint32.h"
 #include "value.h"
 
@@ -97,10 +98,11 @@ void server_listen(call *c) {
   server_state *st = c->self->state;
   const json_value *const *a = c->args;
   const size_t n = c->nargs;
-  const json_value *options = NULL, *port = NULL, *host = NULL, *path = NULL;
+  const json_value *options, *port, *host, *path;
   const json_value *backlog;
-  const char *label = n > 0 ? val_callback_label(a[n - 1]) : NULL;
-  int port_given = 0, port_zero = 0;
+  const char *label;
+  int port_given, port_zero = 0;
+  net_args na;
   double backlog_from_args;
   ns_listen_options lo;
   ns_error err;
@@ -109,23 +111,19 @@ void server_listen(call *c) {
   if (backlog_from_args == 0 && n > 2) backlog_from_args = to_nonneg_number(a[2]);
 
   /* normalizeArgs(): which form is this? */
-  if (n > 0 && val_is_object(a[0])) {
-    if (listen_handle(c, a[0], backlog_from_args, label)) return;
-    if (val_kind_of(a[0]) != VK_OBJECT) {
+  net_args_normalize(a, n, &na);
+  options = na.options;
+  port = na.port;
+  host = na.host;
+  path = na.path;
+  port_given = na.port_given;
+  label = na.label;
+  if (options != NULL) {
+    if (listen_handle(c, options, backlog_from_args, label)) return;
+    if (val_kind_of(options) != VK_OBJECT) {
       reply_bad(c->r, "EBADARGS", "listen() on this kind of value is not supported by the C API");
       return;
     }
-    options = a[0];
-    port = val_prop(options, "port");
-    port_given = port != NULL;
-    host = val_prop(options, "host");
-    path = val_prop(options, "path");
-  } else if (n > 0 && val_is_pipe_name(a[0])) {
-    path = a[0];
-  } else if (n > 0) {
-    port = a[0];
-    port_given = 1;
-    if (n > 1 && val_kind_of(a[1]) == VK_STRING) host = a[1];
   }
 
   /* listen(), listen(cb), listen(null), {port: undefined|null}: port 0. */

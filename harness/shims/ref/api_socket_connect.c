@@ -1,8 +1,8 @@
 /*
  * api_socket_connect.c - socket.connect() and net.connect() /
- * net.createConnection(): Node's normalizeArgs() choosing the form
- * (options, path or port[, host]), the JavaScript-typed checks the C API's
- * types cannot express, then ns_socket_connect(), which validates the rest.
+ * net.createConnection(): the form normalizeArgs() (net_args.c) found,
+ * the JavaScript-typed checks the C API's types cannot express, then
+ * ns_socket_connect(), which validates the rest.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,34 +10,11 @@
 
 #include "api_socket.h"
 #include "jsnum.h" /* the library's Number() (ref/src) */
+#include "net_args.h"
 #include "out.h"
 #include "toint32.h"
 #include "value.h"
 #include "xalloc.h"
-
-/* normalizeArgs(): (options[, cb]), (path[, cb]), (port[, host][, cb]). */
-typedef struct conn_args {
-  const json_value *options; /* the options object, or NULL */
-  const json_value *port, *host, *path;
-  const char *label;
-} conn_args;
-
-static void normalize(const call *c, conn_args *a) {
-  memset(a, 0, sizeof *a);
-  if (c->nargs == 0) return;
-  if (val_is_object(c->args[0])) {
-    a->options = c->args[0];
-    a->port = val_prop(a->options, "port");
-    a->host = val_prop(a->options, "host");
-    a->path = val_prop(a->options, "path");
-  } else if (val_is_pipe_name(c->args[0])) {
-    a->path = c->args[0];
-  } else {
-    a->port = c->args[0];
-    if (c->nargs > 1 && val_kind_of(c->args[1]) == VK_STRING) a->host = c->args[1];
-  }
-  a->label = val_callback_label(c->args[c->nargs - 1]);
-}
 
 /* Node's isLegalPort(). */
 static int legal_port(const json_value *v, int *out) {
@@ -79,13 +56,13 @@ static void on_custom_lookup(ns_socket *sock, const char *host, int family,
 
 /* socket.connect(...) on st; `factory`: the callback goes first. */
 static void do_connect(call *c, socket_state *st, int factory) {
-  conn_args a;
+  net_args a;
   ns_connect_options co;
   ns_error err;
   char port_text[256];
   const json_value *v;
 
-  normalize(c, &a);
+  net_args_normalize(c->args, c->nargs, &a);
   memset(&co, 0, sizeof co);
   if (val_truthy(a.path)) {
     if (val_kind_of(a.path) != VK_STRING) {
@@ -171,11 +148,11 @@ static void do_connect(call *c, socket_state *st, int factory) {
 
 /* net.connect(...) / net.createConnection(...) */
 void socket_create_connection(call *c) {
-  conn_args a;
+  net_args a;
   socket_state *st;
   const json_value *timeout;
 
-  normalize(c, &a);
+  net_args_normalize(c->args, c->nargs, &a);
   st = socket_state_create(c, a.options);
   if (st == NULL) return;
   timeout = val_prop(a.options, "timeout");
