@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "api_server.h"
-#include "jsnum.h" /* the library's Number() (ref/src) */
 #include "net_args.h"
 #include "toint32.h"
 #include "value.h"
@@ -19,18 +18,13 @@ static double to_nonneg_number(const json_value *v) {
   return d >= 0 ? d : 0;
 }
 
-/* Maps a port value (number or string) to the int the C API takes:
- * itself when Node's isLegalPort() accepts it, else an int the library
- * must reject the same way (the value itself if it fits, else -1). */
+/* A port value (number or string) as the int the C API takes: itself when
+ * Node's isLegalPort() accepts it, else -1, which the library rejects with
+ * Node's RangeError. */
 static int port_to_int(const json_value *port) {
-  double d = val_to_number(port);
-  int integral = isfinite(d) && d == trunc(d);
+  int p;
 
-  if (val_kind_of(port) == VK_STRING && ns__js_is_blank(port->str, port->len))
-    return -1; /* "" and "  " read as 0 but are not legal ports */
-  if (integral && d >= 0 && d <= 65535) return (int)d;
-  if (integral && d >= INT_MIN && d <= INT_MAX) return (int)d;
-  return -1;
+  return net_args_legal_port(port, &p) ? p : -1;
 }
 
 /* A C string option from a truthy value; EBADARGS when it has none. */

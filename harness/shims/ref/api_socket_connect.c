@@ -4,30 +4,15 @@
  * the JavaScript-typed checks the C API's types cannot express, then
  * ns_socket_connect(), which validates the rest.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_socket.h"
-#include "jsnum.h" /* the library's Number() (ref/src) */
 #include "net_args.h"
 #include "out.h"
 #include "toint32.h"
 #include "value.h"
 #include "xalloc.h"
-
-/* Node's isLegalPort(). */
-static int legal_port(const json_value *v, int *out) {
-  val_kind k = val_kind_of(v);
-  double d;
-
-  if (k != VK_NUMBER && k != VK_STRING) return 0;
-  if (k == VK_STRING && ns__js_is_blank(v->str, v->len)) return 0;
-  d = val_to_number(v);
-  if (!(d >= 0 && d <= 65535 && d == trunc(d))) return 0;
-  *out = (int)d;
-  return 1;
-}
 
 /* The library asks a custom lookup: lookup(host, {family, hints}, cb). */
 static void on_custom_lookup(ns_socket *sock, const char *host, int family,
@@ -102,7 +87,7 @@ static void do_connect(call *c, socket_state *st, int factory) {
                          "\"port\" option should be a number or string: %s", port_text);
         return;
       }
-      if (!legal_port(a.port, &co.port)) {
+      if (!net_args_legal_port(a.port, &co.port)) {
         co.port_invalid = 1;
         val_to_string(a.port, port_text, sizeof port_text);
         co.port_text = port_text;

@@ -1,8 +1,10 @@
 /* net_args.c - Node 8's normalizeArgs() (see net_args.h). */
 #include "net_args.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "jsnum.h" /* the library's Number() and trim() (ref/src) */
 #include "value.h"
 
 void net_args_normalize(const json_value *const *args, size_t n, net_args *out) {
@@ -22,4 +24,16 @@ void net_args_normalize(const json_value *const *args, size_t n, net_args *out) 
     if (n > 1 && val_kind_of(args[1]) == VK_STRING) out->host = args[1];
   }
   out->label = val_callback_label(args[n - 1]);
+}
+
+int net_args_legal_port(const json_value *v, int *out) {
+  val_kind k = val_kind_of(v);
+  double d;
+
+  if (k != VK_NUMBER && k != VK_STRING) return 0;
+  if (k == VK_STRING && ns__js_is_blank(v->str, v->len)) return 0;
+  d = val_to_number(v);
+  if (!(d >= 0 && d <= 65535 && d == trunc(d))) return 0;
+  *out = (int)d;
+  return 1;
 }

@@ -1,5 +1,6 @@
-/* net_args.h - Node 8's normalizeArgs(), which net.Socket's connect() and
- * net.Server's listen() share: which form the arguments take. */
+/* net_args.h - what net.Socket's connect() and net.Server's listen() share
+ * in Node 8: normalizeArgs() (which form the arguments take) and
+ * isLegalPort(). */
 #ifndef SHIM_NET_ARGS_H
 #define SHIM_NET_ARGS_H
 
@@ -20,5 +21,10 @@ typedef struct net_args {
  * pipe name (isPipeName: a string that is not a number >= 0); else
  * (port[, host][, cb]). No arguments leave everything NULL. */
 void net_args_normalize(const json_value *const *args, size_t n, net_args *out);
+
+/* Node's isLegalPort(v), which listen() and connect() both apply: a number,
+ * or a string whose trim() is not empty, whose Number() is an integer in
+ * 0..65535. Returns 1 with that integer in *out, else 0. */
+int net_args_legal_port(const json_value *v, int *out);
 
 #endif
