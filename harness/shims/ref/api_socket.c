@@ -34,14 +34,19 @@ static void call_labels(labels *l, const json_writer *args) {
   labels_clear(&once);
 }
 
+/* The library's socket events as event messages (and the connect and
+ * timeout callbacks around them). An event with arguments names itself in
+ * `name` and writes them into `args`; it is sent after the switch. */
 static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *arg) {
   socket_state *st = arg;
+  const char *name = NULL;
   json_writer args;
 
   (void)sock;
+  socket_args_begin(&args);
   switch (ev->type) {
   case NS_SOCKET_LOOKUP:
-    socket_args_begin(&args);
+    name = "lookup";
     if (ev->error != NULL) {
       val_write_error(&args, ev->error);
       val_write_undefined(&args);
@@ -52,9 +57,6 @@ static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *ar
       jw_int(&args, ev->family);
     }
     jw_string(&args, ev->host);
-    jw_array_end(&args);
-    out_event(st->self, "lookup", &args);
-    jw_free(&args);
     break;
   case NS_SOCKET_CONNECT:
     call_labels(&st->connect_first, NULL);
@@ -62,7 +64,7 @@ static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *ar
     call_labels(&st->once_connect, NULL);
     break;
   case NS_SOCKET_DATA:
-    socket_args_begin(&args);
+    name = "data";
     if (ev->is_text) {
       jw_string_n(&args, ev->data, ev->len);
     } else {
@@ -74,9 +76,6 @@ static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *ar
       jw_object_end(&args);
       free(b64);
     }
-    jw_array_end(&args);
-    out_event(st->self, "data", &args);
-    jw_free(&args);
     break;
   case NS_SOCKET_END:
     emit_plain(st, "end");
@@ -89,20 +88,19 @@ static void on_socket_event(ns_socket *sock, const ns_socket_event *ev, void *ar
     call_labels(&st->once_timeout, NULL);
     break;
   case NS_SOCKET_ERROR:
-    socket_args_begin(&args);
+    name = "error";
     val_write_error(&args, ev->error);
-    jw_array_end(&args);
-    out_event(st->self, "error", &args);
-    jw_free(&args);
     break;
   case NS_SOCKET_CLOSE:
-    socket_args_begin(&args);
+    name = "close";
     jw_bool(&args, ev->had_error);
-    jw_array_end(&args);
-    out_event(st->self, "close", &args);
-    jw_free(&args);
     break;
   }
+  if (name != NULL) {
+    jw_array_end(&args);
+    out_event(st->self, name, &args);
+  }
+  jw_free(&args);
 }
 
 /* -------------------------------------------------------------- creation */
