@@ -18,7 +18,7 @@
  * before the first '%' must be an IPv6 address (what net.isIP() checks);
  * the zone sets the scope id to the index of the interface it names, or
  * to 0 when no interface has that name (an unknown zone is not an error:
- * Node 8 connects to "::1%nosuchif"; found by ref/fuzz, where getaddrinfo()
+ * Node 8 connects to "::1%nosuchif"; found by fuzz/, where getaddrinfo()
  * refused such text and connect() then threw or looked the host up).
  */
 static int parse_ip6_zoned(const char *text, int port,

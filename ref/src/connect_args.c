@@ -33,7 +33,7 @@ int ns__connect_validate(const ns_connect_options *opts, int busy,
     int hints = opts->hints;
 
     /* dns.lookup() checks the hints before the family: with both wrong,
-     * Node 8 throws the hints error (found by ref/fuzz). */
+     * Node 8 throws the hints error (found by fuzz/). */
     if (hints != 0 && hints != NS_AI_ADDRCONFIG && hints != NS_AI_V4MAPPED &&
         hints != (NS_AI_ADDRCONFIG | NS_AI_V4MAPPED) &&
         !(opts->port < 0 || opts->port > 65535 || opts->port_invalid)) {

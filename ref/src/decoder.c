@@ -3,95 +3,28 @@
  */
 #include "decoder.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* ------------------------------------------------------------ plain codecs */
-
-/* Appends code point cp as UTF-8; returns the byte count. */
-static size_t put_cp(char *out, unsigned long cp) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-/*
- * One unit of buf.toString('utf8') as Node 8's V8 decodes it: the lead byte
- * announces a length (2, 3 or 4 by its bit pattern); the continuation bytes
- * that follow (up to that length) belong to it. A complete sequence whose
- * value is overlong, a surrogate or above U+10FFFF is one U+FFFD; a cut
- * one is one U+FFFD for the bytes taken; a byte that is neither is one
- * U+FFFD. Returns the bytes taken; *valid and *cp say what they are.
- */
-static size_t utf8_unit(const unsigned char *s, size_t n, int *valid,
-                        unsigned long *cp) {
-  static const unsigned long min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-  unsigned char b = s[0];
-  size_t len, i;
-  unsigned long c;
-
-  *valid = 0;
-  if (b < 0x80) {
-    *valid = 1;
-    *cp = b;
-    return 1;
-  }
-  if ((b >> 5) == 0x06) {
-    len = 2;
-    c = b & 0x1F;
-  } else if ((b >> 4) == 0x0E) {
-    len = 3;
-    c = b & 0x0F;
-  } else if ((b >> 3) == 0x1E) {
-    len = 4;
-    c = b & 0x07;
-  } else {
-    return 1;
-  }
-  for (i = 1; i < len; i++) {
-    if (i >= n || (s[i] & 0xC0) != 0x80)
-      return i;
-    c = (c << 6) | (s[i] & 0x3F);
-  }
-  if (c < min_for_len[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
-    return len;
-  *valid = 1;
-  *cp = c;
-  return len;
-}
 
 /* buf.toString('utf8'): ill-formed parts become U+FFFD. */
 static size_t utf8_text(const unsigned char *in, size_t n, char *out) {
   size_t i = 0, o = 0;
 
   while (i < n) {
-    unsigned long cp = 0;
-    int valid;
-    size_t len = utf8_unit(in + i, n - i, &valid, &cp);
+    uint32_t cp;
+    size_t len = ns__utf8_next(in + i, n - i, &cp);
 
-    if (valid && len == 1) {
+    if (cp != NS__UTF8_INVALID && len == 1) {
       out[o++] = (char)in[i];
-    } else if (valid) {
+    } else if (cp != NS__UTF8_INVALID) {
       memcpy(out + o, in + i, len);
       o += len;
     } else {
-      o += put_cp(out + o, 0xFFFD);
+      o += ns__utf8_put(NS__UTF8_REPLACEMENT, out + o);
     }
     i += len;
   }
@@ -141,7 +74,7 @@ static size_t latin1_text(const unsigned char *in, size_t n, char *out,
   size_t i, o = 0;
 
   for (i = 0; i < n; i++)
-    o += put_cp(out + o, in[i] & mask);
+    o += ns__utf8_put(in[i] & mask, out + o);
   return o;
 }
 
@@ -157,14 +90,14 @@ static size_t utf16_text(const unsigned char *in, size_t n, char *out) {
       unsigned long v = in[i + 2] | (in[i + 3] << 8);
 
       if (v >= 0xDC00 && v <= 0xDFFF) {
-        o += put_cp(out + o, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+        o += ns__utf8_put(0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00), out + o);
         i += 2;
         continue;
       }
     }
     if (u >= 0xD800 && u <= 0xDFFF)
       u = 0xFFFD;
-    o += put_cp(out + o, u);
+    o += ns__utf8_put(u, out + o);
   }
   return o;
 }
@@ -363,7 +296,7 @@ size_t ns__decoder_write(ns__decoder *d, const unsigned char *in, size_t n,
 
     if (d->enc == NS_ENC_UTF8 && utf8_extra_bytes(d, in, n)) {
       /* Node returns the U+FFFD alone and resumes at byte lastNeed. */
-      o = put_cp(out, 0xFFFD);
+      o = ns__utf8_put(NS__UTF8_REPLACEMENT, out);
     } else if ((size_t)d->need <= n) {
       memcpy(d->last + pos, in, (size_t)d->need);
       if (d->enc == NS_ENC_UTF16LE && d->total == 2 &&
@@ -398,7 +331,7 @@ size_t ns__decoder_end(ns__decoder *d, char *out) {
     return 0;
   switch (d->enc) {
   case NS_ENC_UTF8:
-    o = put_cp(out, 0xFFFD);
+    o = ns__utf8_put(NS__UTF8_REPLACEMENT, out);
     break;
   case NS_ENC_UTF16LE:
   case NS_ENC_BASE64:

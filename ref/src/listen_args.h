@@ -18,11 +18,13 @@
 int ns__listen_validate(const ns_listen_options *opts, ns_error *err);
 
 /*
- * Node 8's isPipeName(): non-zero unless JavaScript's Number(path) is a
- * number >= 0 ("", " 12 ", "0x10", "1e3", "Infinity" and "-0" are not pipe
- * names; "-1", "abc", "1_0" are).
+ * Node 8's isPipeName() of the string s[0..n) (NUL bytes allowed, and
+ * making it one): non-zero unless JavaScript's Number(s) (jsnum.h) is a
+ * number >= 0 ("", " 12 ", "0x10", "1e3", "Infinity", "-0" and "-1e-400"
+ * are not pipe names; "-1", "abc", "1_0" are). The shim decides which form
+ * of listen() and connect() it was given with it too.
  */
-int ns__is_pipe_name(const char *path);
+int ns__is_pipe_name(const char *s, size_t n);
 
 /* Bytes util.inspect(options) below can need, its NUL included. */
 size_t ns__inspect_listen_options_size(const ns_listen_options *opts);

@@ -20,8 +20,6 @@
 #include "listen_args.h"
 #include "netfd.h"
 
-/* Node's default backlog: 511, which the kernel rounds up to 512. */
-
 /* A listen request waiting for its host lookup (the next tick). */
 struct lookup_job {
   int port;
@@ -81,8 +79,9 @@ static int bind_ip(const char *ip, int port, int *deferred) {
 
 /*
  * Listens on TCP `ip` (NULL: any address, trying "::" dual-stack first and
- * falling back to "0.0.0.0" if that fails for any reason but EADDRINUSE, as
- * Node 8 does) and `port`.
+ * falling back to "0.0.0.0" when that bind fails for any reason, as Node 8
+ * does; an address in use is not among them, since the bind defers
+ * EADDRINUSE to listen(2), see netfd.h) and `port`.
  */
 static void listen_tcp(ns_server *srv, const struct sockaddr *sa,
                        socklen_t sa_len, const char *ip, int port,

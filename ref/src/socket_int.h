@@ -7,6 +7,11 @@
  *   socket_write.c    the write queue on the descriptor, end(), shutdown
  *   socket_connect.c  connect(): validation, lookup, TCP and Unix connects
  *   socket_opts.c     setTimeout, setNoDelay, setKeepAlive, ref/unref
+ *   socket_pipe.c     pipe() between two sockets, NS_PIPE_DESTROY_PEER
+ *
+ * and beside them, with headers of their own: connect_args.c (connect()
+ * and setTimeout() argument checks), wqueue.c (the write queue and Node's
+ * writable-stream accounting), decoder.c (setEncoding()'s string decoder).
  *
  * The flags mirror the Node 8 state they stand for (net.Socket and its
  * Readable/Writable states), named in the comments.

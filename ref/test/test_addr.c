@@ -36,7 +36,7 @@ Test(addr, parse_ipv6) {
 }
 
 /* Zones: the scope is the named interface's index, 0 for a name no
- * interface has (ref/fuzz: getaddrinfo() refused those). */
+ * interface has (fuzz/: getaddrinfo() refused those). */
 Test(addr, parse_ipv6_zones) {
   struct sockaddr_storage ss;
   socklen_t len;

@@ -134,7 +134,7 @@ Test(connect_args, hints_must_be_valid_flags_for_the_default_lookup) {
   cr_expect_str_eq(err.message, "Invalid argument: hints must use valid flags");
   o.hints = NS_AI_ADDRCONFIG | NS_AI_V4MAPPED;
   cr_expect_eq((ns_error_free(&err), ns__connect_validate(&o, 0, &err)), 0);
-  o.hints = 1; /* both wrong: dns.lookup() checks the hints first (ref/fuzz) */
+  o.hints = 1; /* both wrong: dns.lookup() checks the hints first (fuzz/) */
   o.family = 5;
   cr_assert_eq((ns_error_free(&err), ns__connect_validate(&o, 0, &err)), -1);
   cr_expect_str_eq(err.message, "Invalid argument: hints must use valid flags");
@@ -142,7 +142,7 @@ Test(connect_args, hints_must_be_valid_flags_for_the_default_lookup) {
 }
 
 /* An IPv6 literal with a zone naming no interface is an IP (isIP), not a
- * name to look up, and a valid localAddress (ref/fuzz). */
+ * name to look up, and a valid localAddress (fuzz/). */
 Test(connect_args, unknown_zone_is_still_an_ip) {
   ns_connect_options o = tcp("::1%nosuchif", 80);
   ns_error err = {0};

@@ -107,7 +107,7 @@ Test(listen_args, pipe_names) {
     "", "123", " 12 ", "1e3", "0x10", "0X1f", "0b1", "0o7", "Infinity",
     "+Infinity", "+5", ".5", "5.", "00", "-0", "-0.0e5", "\t\n", " ",
     "\xc2\xa0\x35" /* NBSP then 5 */, "+.5e-3",
-    "-1e-400", "-2e-324", "-0.00e-99999999999999999999" /* -0 (ref/fuzz) */,
+    "-1e-400", "-2e-324", "-0.00e-99999999999999999999" /* -0 (fuzz/) */,
   };
   static const char *const pipes[] = {
     "-1", "abc", "1_0", "-Infinity", "1 2", "0x", "-0x1", "1e", "Infinityx",
@@ -117,9 +117,11 @@ Test(listen_args, pipe_names) {
   size_t i;
 
   for (i = 0; i < sizeof not_pipes / sizeof not_pipes[0]; i++)
-    cr_expect_not(ns__is_pipe_name(not_pipes[i]), "'%s'", not_pipes[i]);
+    cr_expect_not(ns__is_pipe_name(not_pipes[i], strlen(not_pipes[i])), "'%s'", not_pipes[i]);
   for (i = 0; i < sizeof pipes / sizeof pipes[0]; i++)
-    cr_expect(ns__is_pipe_name(pipes[i]), "'%s'", pipes[i]);
+    cr_expect(ns__is_pipe_name(pipes[i], strlen(pipes[i])), "'%s'", pipes[i]);
+  cr_expect(ns__is_pipe_name("12\0ab", 5), "a NUL makes Number() NaN");
+  cr_expect_not(ns__is_pipe_name("12\0ab", 2));
 }
 
 Test(listen_args, path_is_valid_without_port) {
@@ -136,7 +138,7 @@ Test(listen_args, path_is_valid_without_port) {
   ns_error_free(&e);
 }
 
-/* Number() of a path holding a NUL is NaN: a pipe name (ref/fuzz). */
+/* Number() of a path holding a NUL is NaN: a pipe name (fuzz/). */
 Test(listen_args, path_with_a_nul_is_a_pipe_name) {
   ns_listen_options o;
   ns_error e = {0};
@@ -150,7 +152,7 @@ Test(listen_args, path_with_a_nul_is_a_pipe_name) {
   ns_error_free(&e);
 }
 
-/* A long host is quoted whole in the message (ref/fuzz). */
+/* A long host is quoted whole in the message (fuzz/). */
 Test(listen_args, long_host_is_not_cut) {
   static char host[1500];
   static const char tail[] = "',\n  exclusive: true }";

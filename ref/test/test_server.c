@@ -22,7 +22,6 @@
 #include "kept_errors.h"
 #include "netspec.h"
 
-TestSuite(server, .fini = kept_errors_free);
 
 /* ------------------------------------------------------------- recorder */
 
@@ -125,11 +124,29 @@ static void run_for(rec *r, int ms) {
   run_until(r, INT_MAX, ms);
 }
 
-static void rec_init(rec *r) {
-  memset(r, 0, sizeof *r);
-  r->base = event_base_new();
-  r->want = INT_MAX;
-  cr_assert_not_null(r->base);
+/* Each test's recorder and event base, made by the suite's .init and
+ * released (with whatever the test left on the base, and the kept errors)
+ * by its .fini. */
+static rec r;
+
+static void setup(void) {
+  memset(&r, 0, sizeof r);
+  r.base = event_base_new();
+  r.want = INT_MAX;
+  cr_assert_not_null(r.base);
+}
+
+static void teardown(void) {
+  ns_base_cleanup(r.base);
+  event_base_free(r.base);
+  kept_errors_free();
+}
+
+TestSuite(server, .init = setup, .fini = teardown);
+
+/* A server on the test's base whose events go to the recorder. */
+static ns_server *new_server(void) {
+  return ns_server_new(r.base, NULL, on_event, &r, NULL);
 }
 
 /* Returns a string of the recorded kinds, e.g. "LXK". */
@@ -251,12 +268,10 @@ static void expect_listen_error(const entry *x, const char *code,
 /* --------------------------------------------------------------- listen */
 
 Test(server, listen_ipv4_ephemeral) {
-  rec r;
   ns_server *srv;
   ns_address a;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   cr_assert_not_null(srv);
   cr_expect_eq(ns_server_address(srv, &a), -1);
   cr_expect_eq(a.kind, NS_ADDRESS_NONE);
@@ -272,37 +287,29 @@ Test(server, listen_ipv4_ephemeral) {
   cr_expect_str_eq(a.family, "IPv4");
   cr_expect_gt(a.port, 0);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, listen_localhost_is_ipv4) {
-  rec r;
   ns_server *srv;
   ns_address a;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("localhost", 0));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
   cr_assert_eq(ns_server_address(srv, &a), 0);
   cr_expect_str_eq(a.address, "127.0.0.1");
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, eaddrinuse_ipv4) {
-  rec r;
   ns_server *a, *b;
   ns_address addr;
   char msg[64];
   int port;
 
-  rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  a = new_server();
+  b = new_server();
   listen_ok(&r, a, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -316,21 +323,17 @@ Test(server, eaddrinuse_ipv4) {
   cr_expect_eq(addr.kind, NS_ADDRESS_NONE);
   ns_server_free(a);
   ns_server_free(b);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, eaddrinuse_ipv6) {
-  rec r;
   ns_server *a, *b;
   char msg[64];
   int port;
 
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
-  rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  a = new_server();
+  b = new_server();
   listen_ok(&r, a, tcp("::1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(a);
@@ -340,20 +343,16 @@ Test(server, eaddrinuse_ipv6) {
   expect_listen_error(&r.e[1], "EADDRINUSE", "::1", port, msg);
   ns_server_free(a);
   ns_server_free(b);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Node 8: with the host omitted the bind is synchronous: listening at once,
  * on "::" (dual-stack) where IPv6 exists. */
 Test(server, host_omitted_is_dual_stack) {
-  rec r;
   ns_server *srv;
   ns_address a;
   int fd;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_assert_eq(ns_server_address(srv, &a), 0);
@@ -373,22 +372,18 @@ Test(server, host_omitted_is_dual_stack) {
   cr_expect_str_eq(kinds(&r), "LC");
   close(fd);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Node 8: "listen EADDRINUSE :::PORT" with address "::". */
 Test(server, host_omitted_eaddrinuse) {
-  rec r;
   ns_server *a, *b;
   char msg[64];
   int port;
 
   if (!have_ipv6())
     cr_skip_test("no IPv6 on this host");
-  rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  a = new_server();
+  b = new_server();
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port));
@@ -399,34 +394,26 @@ Test(server, host_omitted_eaddrinuse) {
   expect_listen_error(&r.e[1], "EADDRINUSE", "::", port, msg);
   ns_server_free(a);
   ns_server_free(b);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, null_options_listen_anywhere) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   cr_assert_eq(ns_server_listen(srv, NULL, NULL), 0);
   cr_expect_eq(ns_server_listening(srv), 1);
   cr_expect_gt(port_of(srv), 0);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Events of different servers come out in the order they were queued. */
 Test(server, events_keep_queue_order_across_servers) {
-  rec r;
   ns_server *a, *b, *c;
   int port;
 
-  rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  c = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  a = new_server();
+  b = new_server();
+  c = new_server();
   listen_ok(&r, a, tcp(NULL, 0));
   port = port_of(a);
   listen_ok(&r, b, tcp(NULL, port)); /* fails */
@@ -439,20 +426,16 @@ Test(server, events_keep_queue_order_across_servers) {
   ns_server_free(a);
   ns_server_free(b);
   ns_server_free(c);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Node 8 keeps the bound socket when listen() is called again: it listens
  * again and emits 'listening' again, with the old address. */
 Test(server, listen_again_keeps_socket) {
-  rec r;
   ns_server *srv;
   ns_address a;
   int port;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   port = port_of(srv);
@@ -463,20 +446,16 @@ Test(server, listen_again_keeps_socket) {
   cr_expect_str_eq(a.address, "127.0.0.1");
   cr_expect_eq(a.port, port);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* ----------------------------------------------------------- validation */
 
 Test(server, validation_errors_are_synchronous) {
-  rec r;
   ns_server *srv;
   ns_listen_options o;
   ns_error err = {0};
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   o = tcp("127.0.0.1", 65536);
   cr_expect_eq((ns_error_free(&err), ns_server_listen(srv, &o, &err)), -1);
   cr_expect_str_eq(err.name, "RangeError");
@@ -501,19 +480,15 @@ Test(server, validation_errors_are_synchronous) {
   cr_expect_eq(r.n, 0, "validation emitted %s", kinds(&r));
   cr_expect_eq(ns_server_listening(srv), 0);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   ns_error_free(&err);
 }
 
 /* ---------------------------------------------------------------- close */
 
 Test(server, close_not_running) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   ns_server_close(srv, on_close_cb, &r);
   cr_expect_eq(r.n, 0);
   cr_assert(run_until(&r, 2, 2000));
@@ -525,17 +500,13 @@ Test(server, close_not_running) {
   cr_expect_null(r.e[1].err.syscall);
   cr_expect_not(r.e[1].err.has_address);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Node 8: each close() queues a 'close'; both callbacks run at the first. */
 Test(server, close_twice) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   ns_server_close(srv, on_close_cb, &r);
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 4, 2000));
@@ -543,17 +514,13 @@ Test(server, close_twice) {
   run_for(&r, 20);
   cr_expect_eq(r.n, 4);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, close_listening) {
-  rec r;
   ns_server *srv;
   ns_address a;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -564,18 +531,14 @@ Test(server, close_listening) {
   cr_expect_str_eq(kinds(&r), "LXK");
   cr_expect_not(r.e[2].has_err);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Host omitted: bound at once, so a close() right away wins; 'listening'
  * is never emitted (Node's emitListeningNT checks the handle). */
 Test(server, close_right_after_listen) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp(NULL, 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 2, 2000));
@@ -583,18 +546,14 @@ Test(server, close_right_after_listen) {
   cr_expect_str_eq(kinds(&r), "XK");
   cr_expect_not(r.e[1].has_err);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Host given: Node 8 binds after the lookup, so close() right away finds
  * nothing running ("Not running") and the server listens afterwards. */
 Test(server, close_before_host_lookup) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   ns_server_close(srv, on_close_cb, &r);
   cr_assert(run_until(&r, 3, 2000));
@@ -602,17 +561,13 @@ Test(server, close_before_host_lookup) {
   cr_expect_str_eq(r.e[1].err.message, "Not running");
   cr_expect_eq(ns_server_listening(srv), 1);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, free_in_close_callback) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
   r.free_on_close_cb = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp(NULL, 0));
   cr_assert(run_until(&r, 1, 2000));
   ns_server_close(srv, on_close_cb, &r);
@@ -620,16 +575,12 @@ Test(server, free_in_close_callback) {
   cr_assert(run_until(&r, 3, 2000));
   run_for(&r, 20);
   cr_expect_str_eq(kinds(&r), "LXK");
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, free_with_pending_events) {
-  rec r;
   ns_server *srv;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp(NULL, 0));
   listen_ok(&r, srv, tcp("127.0.0.1", 0)); /* a pending lookup */
   ns_server_close(srv, on_close_cb, &r);
@@ -637,20 +588,16 @@ Test(server, free_with_pending_events) {
   run_for(&r, 30);
   cr_expect_eq(r.n, 0, "emitted after free: %s", kinds(&r));
   ns_server_free(NULL);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* ---------------------------------------------------------- connections */
 
 Test(server, connection_remote_address) {
-  rec r;
   ns_server *srv;
   ns_address a;
   int fd, local_port;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), &local_port);
@@ -664,18 +611,14 @@ Test(server, connection_remote_address) {
   ns_socket_destroy(r.e[1].sock, NULL);
   close(fd);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* 'close' waits for the last connection (SERVER.CLOSE); then cb(NULL). */
 Test(server, close_waits_for_connections) {
-  rec r;
   ns_server *srv;
   int fd1, fd2;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -695,19 +638,15 @@ Test(server, close_waits_for_connections) {
   close(fd1);
   close(fd2);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, destroy_in_connection_event) {
-  rec r;
   ns_server *srv;
   int fd;
 
-  rec_init(&r);
   r.destroy_on_connection = 1;
   r.close_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -716,20 +655,16 @@ Test(server, destroy_in_connection_event) {
   cr_expect_not(r.e[3].has_err);
   close(fd);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* Freeing the server from a connection event stops the accept loop and
  * destroys the accepted sockets. */
 Test(server, free_in_connection_event) {
-  rec r;
   ns_server *srv;
   int fd1, fd2;
 
-  rec_init(&r);
   r.free_on_connection = 1;
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd1 = connect_ipv4(port_of(srv), NULL);
@@ -739,18 +674,14 @@ Test(server, free_in_connection_event) {
   cr_expect_str_eq(kinds(&r), "LC");
   close(fd1);
   close(fd2);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, free_with_open_connections) {
-  rec r;
   ns_server *srv;
   int fd;
   char byte;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(srv), NULL);
@@ -758,23 +689,19 @@ Test(server, free_with_open_connections) {
   ns_server_free(srv); /* destroys the accepted socket: the client sees EOF */
   cr_expect_eq(read(fd, &byte, 1), 0);
   close(fd);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* ----------------------------------------------------------------- pipes */
 
 Test(server, pipe_listen_and_eaddrinuse) {
-  rec r;
   ns_server *a, *b;
   ns_address addr;
   char dir[64], path[128], msg[200];
 
   make_dir(dir);
   snprintf(path, sizeof path, "%s/s.sock", dir);
-  rec_init(&r);
-  a = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  b = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  a = new_server();
+  b = new_server();
   listen_ok(&r, a, pipe_at(path));
   cr_expect_eq(ns_server_listening(a), 1);
   cr_assert_eq(ns_server_address(a, &addr), 0);
@@ -801,13 +728,10 @@ Test(server, pipe_listen_and_eaddrinuse) {
   cr_expect_str_eq(kinds(&r), "LEXK");
   ns_server_free(a);
   ns_server_free(b);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   rmdir(dir);
 }
 
 Test(server, pipe_connection) {
-  rec r;
   ns_server *srv;
   ns_address addr;
   struct sockaddr_un sun;
@@ -815,8 +739,7 @@ Test(server, pipe_connection) {
   int fd;
 
   make_dir(dir);
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   memset(&sun, 0, sizeof sun);
   sun.sun_family = AF_UNIX;
   snprintf(sun.sun_path, sizeof sun.sun_path, "%s/c.sock", dir);
@@ -831,8 +754,6 @@ Test(server, pipe_connection) {
   close(fd);
   ns_server_free(srv);
   cr_expect(!path_exists(sun.sun_path));
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   rmdir(dir);
 }
 
@@ -840,7 +761,6 @@ Test(server, pipe_connection) {
  * as given, and on close unlinks the path as given (so the truncated file
  * stays). */
 Test(server, pipe_long_path_truncated) {
-  rec r;
   ns_server *srv;
   ns_address addr;
   char dir[64], path[200], cut[200];
@@ -854,8 +774,7 @@ Test(server, pipe_long_path_truncated) {
   path[150] = '\0';
   memcpy(cut, path, 107);
   cut[107] = '\0';
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, pipe_at(path));
   cr_assert(run_until(&r, 1, 2000));
   cr_expect_str_eq(kinds(&r), "L");
@@ -866,28 +785,22 @@ Test(server, pipe_long_path_truncated) {
   cr_expect(path_exists(cut));
   cr_assert(run_until(&r, 2, 2000));
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   unlink(cut);
   rmdir(dir);
 }
 
 /* libuv of Node 8 reports ENOENT from bind() as EACCES. */
 Test(server, pipe_missing_directory) {
-  rec r;
   ns_server *srv;
   const char *path = "/nonexistent-netspec-dir/x.sock";
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   listen_ok(&r, srv, pipe_at(path));
   cr_expect_eq(ns_server_listening(srv), 0);
   cr_assert(run_until(&r, 1, 2000));
   expect_listen_error(&r.e[0], "EACCES", path, -1,
                       "listen EACCES /nonexistent-netspec-dir/x.sock");
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* ------------------------------------------- counting and limiting */
@@ -916,14 +829,12 @@ static int sees_eof(int fd) {
 }
 
 Test(server, max_connections_turns_away_and_counts) {
-  rec r;
   ns_server *srv;
   counts c;
   int fd1, fd2;
 
   memset(&c, 0, sizeof c);
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   cr_expect_eq(ns_server_get_connections(srv, NULL, NULL), -1);
   cr_assert_eq(ns_server_get_connections(srv, on_count, &c), 0);
   cr_expect_eq(c.n, 0, "answered synchronously");
@@ -949,17 +860,13 @@ Test(server, max_connections_turns_away_and_counts) {
   close(fd1);
   close(fd2);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 Test(server, negative_max_connections_refuses_all) {
-  rec r;
   ns_server *srv;
   int fd;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   ns_server_set_max_connections(srv, -1);
   listen_ok(&r, srv, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
@@ -970,23 +877,19 @@ Test(server, negative_max_connections_refuses_all) {
   cr_expect_eq(ns_server_connections(srv), 0);
   close(fd);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
 }
 
 /* ------------------------------------------------------ listen(handle) */
 
 Test(server, listen_on_another_servers_socket) {
-  rec r;
   ns_server *lender, *borrower, *idle;
   ns_error err = {0};
   ns_address a1, a2;
   int fd, port;
 
-  rec_init(&r);
-  lender = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  borrower = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  idle = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  lender = new_server();
+  borrower = new_server();
+  idle = new_server();
   cr_expect_eq((ns_error_free(&err), ns_server_listen_server(borrower, idle, 0, &err)), -1);
   cr_expect_str_eq(err.name, "Error");
   cr_expect_eq(strncmp(err.message, "Invalid listen argument:", 24), 0);
@@ -1028,21 +931,17 @@ Test(server, listen_on_another_servers_socket) {
   ns_server_free(lender);
   ns_server_free(borrower);
   ns_server_free(idle);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   ns_error_free(&err);
 }
 
 Test(server, listen_on_an_inherited_descriptor) {
-  rec r;
   ns_server *srv;
   ns_error err = {0};
   struct sockaddr_in sin;
   socklen_t len = sizeof sin;
   int lfd, fd;
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   cr_expect_eq((ns_error_free(&err), ns_server_listen_fd(srv, -1, 0, &err)), -1);
   cr_expect_str_eq(err.message, "Invalid listen argument: { fd: -1 }");
   lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -1060,8 +959,6 @@ Test(server, listen_on_an_inherited_descriptor) {
   cr_expect_str_eq(kinds(&r), "LC");
   close(fd);
   ns_server_free(srv); /* closes lfd, which the library owns */
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   ns_error_free(&err);
 }
 
@@ -1073,16 +970,14 @@ static void ignore_socket(ns_socket *s, const ns_socket_event *ev, void *arg) {
 }
 
 Test(server, listen_on_a_connected_socket_fails_with_einval) {
-  rec r;
   ns_server *srv, *holder;
   ns_socket *sock;
   ns_socket_options so;
   ns_error err = {0};
   int fd;
 
-  rec_init(&r);
-  holder = ns_server_new(r.base, NULL, on_event, &r, NULL);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  holder = new_server();
+  srv = new_server();
   listen_ok(&r, holder, tcp("127.0.0.1", 0));
   cr_assert(run_until(&r, 1, 2000));
   fd = connect_ipv4(port_of(holder), NULL);
@@ -1111,15 +1006,12 @@ Test(server, listen_on_a_connected_socket_fails_with_einval) {
   ns_socket_free(sock);
   ns_server_free(srv);
   ns_server_free(holder);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   ns_error_free(&err);
 }
 
 /* ------------------------------------------------------ paths at exit */
 
 Test(server, free_at_exit_leaves_the_socket_file) {
-  rec r;
   ns_server *srv;
   ns_listen_options o;
   ns_address a;
@@ -1129,8 +1021,7 @@ Test(server, free_at_exit_leaves_the_socket_file) {
   snprintf(path, sizeof path, "%s/x.sock", dir);
   memcpy(full, path, strlen(path));
   memcpy(full + strlen(path), "\0tail", 6);
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   o = pipe_at(full);
   o.path_len = strlen(path) + 5;
   listen_ok(&r, srv, o);
@@ -1141,19 +1032,15 @@ Test(server, free_at_exit_leaves_the_socket_file) {
   ns_server_free_at_exit(srv);
   cr_expect(path_exists(path), "left in place");
   unlink(path);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   rmdir(dir);
 }
 
 Test(server, listen_on_a_descriptor_that_is_no_socket) {
-  rec r;
   ns_server *srv;
   ns_error err = {0};
   int fds[2];
 
-  rec_init(&r);
-  srv = ns_server_new(r.base, NULL, on_event, &r, NULL);
+  srv = new_server();
   cr_assert_eq(pipe(fds), 0);
   cr_assert_eq((ns_error_free(&err), ns_server_listen_fd(srv, fds[0], 0, &err)), 0);
   cr_expect_eq(ns_server_listening(srv), 0, "not listening, at once");
@@ -1166,7 +1053,5 @@ Test(server, listen_on_a_descriptor_that_is_no_socket) {
   close(fds[0]);
   close(fds[1]);
   ns_server_free(srv);
-  ns_base_cleanup(r.base);
-  event_base_free(r.base);
   ns_error_free(&err);
 }

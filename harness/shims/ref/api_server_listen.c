@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "api_server.h"
-#include "jsnum.h"
+#include "net_args.h"
+#include "toint32.h"
 #include "value.h"
 
 /* Node's toNumber(x): Number(x) when >= 0, else false (here 0). */
@@ -17,23 +18,13 @@ static double to_nonneg_number(const json_value *v) {
   return d >= 0 ? d : 0;
 }
 
-/* isPipeName(v): a string that does not read as a number >= 0. */
-static int is_pipe_name(const json_value *v) {
-  return val_kind_of(v) == VK_STRING && !(val_to_number(v) >= 0);
-}
-
-/* Maps a port value (number or string) to the int the C API takes:
- * itself when Node's isLegalPort() accepts it, else an int the library
- * must reject the same way (the value itself if it fits, else -1). */
+/* A port value (number or string) as the int the C API takes: itself when
+ * Node's isLegalPort() accepts it, else -1, which the library rejects with
+ * Node's RangeError. */
 static int port_to_int(const json_value *port) {
-  double d = val_to_number(port);
-  int integral = isfinite(d) && d == trunc(d);
+  int p;
 
-  if (val_kind_of(port) == VK_STRING && js_string_is_blank(port->str, port->len))
-    return -1; /* "" and "  " read as 0 but are not legal ports */
-  if (integral && d >= 0 && d <= 65535) return (int)d;
-  if (integral && d >= INT_MIN && d <= INT_MAX) return (int)d;
-  return -1;
+  return net_args_legal_port(port, &p) ? p : -1;
 }
 
 /* A C string option from a truthy value; EBADARGS when it has none. */
@@ -101,10 +92,11 @@ void server_listen(call *c) {
   server_state *st = c->self->state;
   const json_value *const *a = c->args;
   const size_t n = c->nargs;
-  const json_value *options = NULL, *port = NULL, *host = NULL, *path = NULL;
+  const json_value *options, *port, *host, *path;
   const json_value *backlog;
-  const char *label = n > 0 ? val_callback_label(a[n - 1]) : NULL;
-  int port_given = 0, port_zero = 0;
+  const char *label;
+  int port_given, port_zero = 0;
+  net_args na;
   double backlog_from_args;
   ns_listen_options lo;
   ns_error err;
@@ -113,23 +105,19 @@ void server_listen(call *c) {
   if (backlog_from_args == 0 && n > 2) backlog_from_args = to_nonneg_number(a[2]);
 
   /* normalizeArgs(): which form is this? */
-  if (n > 0 && val_is_object(a[0])) {
-    if (listen_handle(c, a[0], backlog_from_args, label)) return;
-    if (val_kind_of(a[0]) != VK_OBJECT) {
+  net_args_normalize(a, n, &na);
+  options = na.options;
+  port = na.port;
+  host = na.host;
+  path = na.path;
+  port_given = na.port_given;
+  label = na.label;
+  if (options != NULL) {
+    if (listen_handle(c, options, backlog_from_args, label)) return;
+    if (val_kind_of(options) != VK_OBJECT) {
       reply_bad(c->r, "EBADARGS", "listen() on this kind of value is not supported by the C API");
       return;
     }
-    options = a[0];
-    port = val_prop(options, "port");
-    port_given = port != NULL;
-    host = val_prop(options, "host");
-    path = val_prop(options, "path");
-  } else if (n > 0 && is_pipe_name(a[0])) {
-    path = a[0];
-  } else if (n > 0) {
-    port = a[0];
-    port_given = 1;
-    if (n > 1 && val_kind_of(a[1]) == VK_STRING) host = a[1];
   }
 
   /* listen(), listen(cb), listen(null), {port: undefined|null}: port 0. */
@@ -147,7 +135,7 @@ void server_listen(call *c) {
     lo.has_port = 1;
     lo.port = port_zero ? 0 : port_to_int(port);
     if (val_truthy(host) && c_string_option(c, host, "host", &lo.host) != 0) return;
-  } else if (val_truthy(path) && is_pipe_name(path)) {
+  } else if (val_truthy(path) && val_is_pipe_name(path)) {
     lo.path = path->str; /* may hold NUL bytes: the name ends at the first */
     lo.path_len = path->len;
   } else {

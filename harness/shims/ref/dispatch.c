@@ -44,6 +44,26 @@ void reply_threw(reply *r, const ns_error *err) {
   ns_error_copy(&r->error, err); /* the caller may release its own */
 }
 
+/*
+ * A TypeError Node 8 throws for a JavaScript value of the wrong type: the
+ * C API's static types cannot receive such values, so the binding (this
+ * shim) raises them, with Node's text, before calling the library.
+ */
+void reply_type_error(reply *r, const char *name, const char *code,
+                      const char *fmt, const char *arg) {
+  ns_error err;
+  int n = snprintf(NULL, 0, fmt, arg);
+  char *text = xalloc_check(malloc(n > 0 ? (size_t)n + 1 : 1));
+
+  snprintf(text, n > 0 ? (size_t)n + 1 : 1, fmt, arg);
+  memset(&err, 0, sizeof err);
+  err.name = name;
+  err.code = code;
+  err.message = text;
+  reply_threw(r, &err);
+  free(text);
+}
+
 /* ----------------------------------------------------------------- lookups */
 
 /* The string field `name` of the request, or NULL. */

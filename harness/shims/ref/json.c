@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "utf8.h" /* the library's (ref/src) */
 #include "xalloc.h"
 
 #define ARENA_BLOCK 16384
@@ -122,7 +122,7 @@ static size_t unescape_u(const unsigned char *s, const unsigned char *end,
     *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
     return 12;
   }
-  *cp = (hi >= 0xD800 && hi <= 0xDFFF) ? UTF8_REPLACEMENT : hi;
+  *cp = (hi >= 0xD800 && hi <= 0xDFFF) ? NS__UTF8_REPLACEMENT : hi;
   return 6;
 }
 
@@ -155,12 +155,13 @@ static int parse_string(parser *ps, const char **out, size_t *out_len) {
         fail(ps, s, "invalid escape in string");
         return -1;
       }
-      o += utf8_encode(cp, o);
+      o += ns__utf8_put(cp, o);
       s += n;
     } else if (*s < 0x20) {
       fail(ps, s, "control character 0x%02X in string", *s);
       return -1;
-    } else if ((n = utf8_decode(s, (size_t)(q - s), &cp)) == 0) {
+    } else if ((n = ns__utf8_next(s, (size_t)(q - s), &cp)) > 0 &&
+               cp == NS__UTF8_INVALID) {
       fail(ps, s, "invalid UTF-8 in string");
       return -1;
     } else {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "utf8.h"
+#include "utf8.h" /* the library's (ref/src) */
 #include "xalloc.h"
 
 void jw_init(json_writer *w) { memset(w, 0, sizeof *w); }
@@ -102,11 +102,12 @@ static void put_string(json_writer *w, const char *s, size_t n) {
         put(w, esc, 6);
       }
       p++;
-    } else if ((k = utf8_decode(p, (size_t)(end - p), &cp)) != 0) {
+    } else if ((k = ns__utf8_next(p, (size_t)(end - p), &cp)) > 0 &&
+               cp != NS__UTF8_INVALID) {
       put(w, (const char *)p, k);
       p += k;
-    } else {
-      k = utf8_encode(UTF8_REPLACEMENT, esc);
+    } else { /* one U+FFFD per byte that starts no well-formed sequence */
+      k = ns__utf8_put(NS__UTF8_REPLACEMENT, esc);
       put(w, esc, k);
       p++;
     }

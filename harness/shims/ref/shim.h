@@ -38,6 +38,11 @@ typedef struct reply {
 void reply_bad(reply *r, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void reply_threw(reply *r, const ns_error *err);
+/* A TypeError Node 8 throws for a JavaScript value of the wrong type
+ * (name, code or NULL, and the message fmt with one %s for arg), which the
+ * C API's static types cannot receive, so the shim raises it itself. */
+void reply_type_error(reply *r, const char *name, const char *code,
+                      const char *fmt, const char *arg);
 
 /* One method call (or constructor call, with self NULL). The arguments have
  * been checked by val_check(); r->value receives the return value. */

@@ -5,14 +5,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "utf8.h"
+#include "utf8.h" /* the library's (ref/src) */
 #include "xalloc.h"
 
 /* Next UTF-16 code unit(s) of the text: decodes one code point. */
 static size_t next_cp(const unsigned char *s, size_t n, uint32_t *cp) {
-  size_t len = utf8_decode(s, n, cp);
-  if (len == 0) {
-    *cp = UTF8_REPLACEMENT;
+  size_t len = ns__utf8_next(s, n, cp);
+  if (*cp == NS__UTF8_INVALID) { /* one U+FFFD per byte */
+    *cp = NS__UTF8_REPLACEMENT;
     return 1;
   }
   return len;

@@ -3,12 +3,14 @@
 #include "value.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
 #include "handles.h"
-#include "jsnum.h"
+#include "jsnum.h"       /* the library's Number() (ref/src) */
+#include "listen_args.h" /* the library's isPipeName() */
 #include "xalloc.h"
 
 /* The $-key of an encoded value, or NULL for anything else. */
@@ -120,7 +122,7 @@ static double bytes_to_number(const json_value *v) {
   double d = NAN;
 
   if (base64_decode(b64->str, b64->len, raw, &n) == 0)
-    d = js_string_to_number((const char *)raw, n);
+    d = ns__js_number((const char *)raw, n);
   free(raw);
   return d;
 }
@@ -130,7 +132,7 @@ double val_to_number(const json_value *v) {
   case VK_NULL: return 0;
   case VK_BOOLEAN: return v->type == JSON_TRUE;
   case VK_NUMBER: return val_number(v);
-  case VK_STRING: return js_string_to_number(v->str, v->len);
+  case VK_STRING: return ns__js_number(v->str, v->len);
   case VK_BYTES: return bytes_to_number(v);
   case VK_ARRAY:
     /* Through the array's join(): [] is "", [x] is String(x). */
@@ -144,6 +146,10 @@ double val_to_number(const json_value *v) {
     return NAN;
   default: return NAN; /* undefined, functions, objects */
   }
+}
+
+int val_is_pipe_name(const json_value *v) {
+  return val_kind_of(v) == VK_STRING && ns__is_pipe_name(v->str, v->len);
 }
 
 int val_truthy(const json_value *v) {
@@ -253,4 +259,53 @@ void val_write_error(json_writer *w, const ns_error *e) {
   }
   jw_object_end(w);
   jw_object_end(w);
+}
+
+/* String(v) into buf[size], truncated: for the messages that quote a value. */
+void val_to_string(const json_value *v, char *buf, size_t size) {
+  switch (val_kind_of(v)) {
+  case VK_STRING: snprintf(buf, size, "%.*s", (int)(v->len > 200 ? 200 : v->len), v->str); break;
+  case VK_NUMBER: {
+    json_writer w;
+    double d = val_number(v);
+    if (isnan(d)) { snprintf(buf, size, "NaN"); break; }
+    if (isinf(d)) { snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity"); break; }
+    if (d == 0) { snprintf(buf, size, "0"); break; }
+    jw_init(&w);
+    jw_number(&w, d);
+    snprintf(buf, size, "%.*s", (int)w.len, w.buf);
+    jw_free(&w);
+    break;
+  }
+  case VK_NULL: snprintf(buf, size, "null"); break;
+  case VK_UNDEFINED: snprintf(buf, size, "undefined"); break;
+  case VK_BOOLEAN: snprintf(buf, size, "%s", val_truthy(v) ? "true" : "false"); break;
+  case VK_CALLBACK: snprintf(buf, size, "function () {}"); break;
+  case VK_ARRAY: { /* String([a, b]): the elements joined by ',', null and undefined empty */
+    size_t used = 0;
+    const json_value *e;
+    buf[0] = '\0';
+    for (e = v->child; e != NULL && used + 1 < size; e = e->next) {
+      if (e != v->child)
+        buf[used++] = ',', buf[used] = '\0';
+      if (val_kind_of(e) != VK_NULL && val_kind_of(e) != VK_UNDEFINED && used + 1 < size)
+        val_to_string(e, buf + used, size - used);
+      used += strlen(buf + used);
+    }
+    break;
+  }
+  default: snprintf(buf, size, "[object Object]"); break;
+  }
+}
+
+/* typeof v */
+const char *val_typeof(const json_value *v) {
+  switch (val_kind_of(v)) {
+  case VK_UNDEFINED: return "undefined";
+  case VK_BOOLEAN: return "boolean";
+  case VK_NUMBER: return "number";
+  case VK_STRING: return "string";
+  case VK_CALLBACK: return "function";
+  default: return "object";
+  }
 }

@@ -36,7 +36,14 @@ int val_check(const json_value *v, reply *r);
 val_kind val_kind_of(const json_value *v);
 double val_number(const json_value *v);    /* VK_NUMBER only */
 double val_to_number(const json_value *v); /* JS Number(v) */
+/* Node 8's isPipeName(v): a string that is not a number >= 0 (the
+ * library's ns__is_pipe_name(), which listen() validation also uses). */
+int val_is_pipe_name(const json_value *v);
 int val_truthy(const json_value *v);       /* JS Boolean(v) */
+const char *val_typeof(const json_value *v); /* JS typeof v */
+/* JS String(v) into buf[size], truncated (strings to 200 bytes): what
+ * Node's messages quote. */
+void val_to_string(const json_value *v, char *buf, size_t size);
 int val_is_object(const json_value *v);    /* typeof v == 'object' && v !== null */
 int val_is_function(const json_value *v);
 /* A string value without NUL bytes (usable as a C string), else NULL. */

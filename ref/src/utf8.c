@@ -1,41 +1,43 @@
-/* utf8.c - decoding and encoding of single UTF-8 code points. */
+/*
+ * utf8.c - single UTF-8 code points, read and written (see utf8.h).
+ */
 #include "utf8.h"
 
-size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
+size_t ns__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
   static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+  unsigned char b = s[0];
   size_t len, i;
   uint32_t c;
 
-  if (n == 0) return 0;
-  if (s[0] < 0x80) {
-    *cp = s[0];
+  *cp = NS__UTF8_INVALID;
+  if (b < 0x80) {
+    *cp = b;
     return 1;
   }
-  if ((s[0] & 0xE0) == 0xC0) {
+  if ((b >> 5) == 0x06) {
     len = 2;
-    c = s[0] & 0x1F;
-  } else if ((s[0] & 0xF0) == 0xE0) {
+    c = b & 0x1F;
+  } else if ((b >> 4) == 0x0E) {
     len = 3;
-    c = s[0] & 0x0F;
-  } else if ((s[0] & 0xF8) == 0xF0) {
+    c = b & 0x0F;
+  } else if ((b >> 3) == 0x1E) {
     len = 4;
-    c = s[0] & 0x07;
+    c = b & 0x07;
   } else {
-    return 0; /* continuation byte or 0xF8..0xFF */
+    return 1; /* a continuation byte, or 0xF8..0xFF */
   }
-  if (n < len) return 0;
   for (i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
+    if (i >= n || (s[i] & 0xC0) != 0x80)
+      return i;
     c = (c << 6) | (s[i] & 0x3F);
   }
-  if (c < min_for_len[len]) return 0;           /* overlong */
-  if (c >= 0xD800 && c <= 0xDFFF) return 0;     /* surrogate */
-  if (c > 0x10FFFF) return 0;
+  if (c < min_for_len[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+    return len;
   *cp = c;
   return len;
 }
 
-size_t utf8_encode(uint32_t cp, char out[4]) {
+size_t ns__utf8_put(uint32_t cp, char *out) {
   if (cp < 0x80) {
     out[0] = (char)cp;
     return 1;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fuzz_env.h"
+#include "listen_args.h"
 
 /* Parses "[" data "]"; NULL when it is not JSON. */
 static inline json_doc *args_parse(const uint8_t *data, size_t size) {
@@ -45,11 +46,11 @@ static inline void args_end(json_doc *doc) {
   json_free(doc);
 }
 
-/* Runs env_pipe_name() (the library's isPipeName() against Number()) on
- * every string in v. */
+/* Runs the library's isPipeName() (so its Number() and UTF-8 reading) on
+ * every string in v, under the sanitizers. */
 static inline void args_check_strings(const json_value *v) {
   if (v->type == JSON_STRING)
-    env_pipe_name(v->str, v->len);
+    (void)ns__is_pipe_name(v->str, v->len);
   if (v->type == JSON_ARRAY || v->type == JSON_OBJECT)
     for (const json_value *c = v->child; c != NULL; c = c->next)
       args_check_strings(c);

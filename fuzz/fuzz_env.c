@@ -17,7 +17,6 @@
 #include "connect_args.h"
 #include "dispatch.h"
 #include "handles.h"
-#include "jsnum.h"
 #include "listen_args.h"
 
 /* main.c's globals. */
@@ -87,15 +86,6 @@ void env_check_error(const ns_error *err) {
   FUZZ_CHECK(n > 0, "message of %zu bytes", n);
 }
 
-int env_pipe_name(const char *s, size_t n) {
-  int node = !(js_string_to_number(s, n) >= 0);
-
-  if (memchr(s, '\0', n) == NULL)
-    FUZZ_CHECK(ns__is_pipe_name(s) == node,
-               "isPipeName('%.200s'): the library says %d, Number() %g",
-               s, ns__is_pipe_name(s), js_string_to_number(s, n));
-  return node;
-}
 
 static int starts(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -109,7 +99,7 @@ static void check_listen(const ns_listen_options *o, int rc, const ns_error *err
     want_ok = o->port >= 0 && o->port <= 65535;
   else
     want_ok = o->path != NULL &&
-              env_pipe_name(o->path, o->path_len > 0 ? o->path_len : strlen(o->path));
+              ns__is_pipe_name(o->path, o->path_len > 0 ? o->path_len : strlen(o->path));
   FUZZ_CHECK(want_ok == (rc == 0),
              "listen(has_port %d port %d path '%.100s' (%zu bytes)): library %d, Node %s",
              o->has_port, o->port, o->path != NULL ? o->path : "(null)", o->path_len,

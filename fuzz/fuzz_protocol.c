@@ -1,8 +1,8 @@
 /*
  * fuzz_protocol.c - the shim's whole request path on arbitrary bytes:
  * stdin reader (input.c: line splitting across reads), JSON reader
- * (json.c, utf8.c), value checks and conversions (value.c, jsnum.c,
- * base64.c), dispatch (dispatch.c, handles.c) and every class's methods
+ * (json.c, and the library's utf8.c), value checks and conversions
+ * (value.c, toint32.c, the library's jsnum.c, base64.c), dispatch (dispatch.c, handles.c) and every class's methods
  * and properties (api_*.c), writer and messages (json_writer.c, out.c).
  *
  * The input is what the harness would write to the shim's stdin. It goes

@@ -64,9 +64,4 @@ extern env_counts env_seen;
  * within its buffer. */
 void env_check_error(const ns_error *err);
 
-/* Node 8's isPipeName() of the whole JavaScript string s[0..n) (the
- * shim's jsnum.c Number()), compared with the library's
- * ns__is_pipe_name() when s holds no NUL. Returns Node's answer. */
-int env_pipe_name(const char *s, size_t n);
-
 #endif
