@@ -618,8 +618,8 @@ MUTANT_AREAS = {
     "eaddrinuse": ["server/test_server_listen_eaddrinuse.py", "server/test_server_listen_again.py",
                    "server/test_server_reuseaddr.py"],
     "dualstack": ["server/test_server_listen_dualstack.py"],
-    "halfclose": ["socket/test_socket_half_close.py", "socket/test_socket_end.py",
-                  "net/test_net_connect_half_open.py"],
+    "halfclose": ["socket/test_socket_half_close.py", "socket/test_socket_half_close_table.py",
+                  "socket/test_socket_end.py", "net/test_net_connect_half_open.py"],
     "unixpath": ["ipc"],
     "nodetests": ["socket/test_socket_nodetests.py", "server/test_server_nodetests.py"],
 }
