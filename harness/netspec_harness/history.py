@@ -67,16 +67,25 @@ _GENERAL = [(re.compile(r"\bh[0-9]+\b"), "hN"), (re.compile(r"#[0-9]+\b"), "#N")
             (re.compile(r"'[^']{0,80}\.\.\.[^']{0,80}'"), "'...'"), (re.compile(r'"[^"]{0,80}\.\.\.[^"]{0,80}"'), '"..."')]
 
 
-_ELIDED = re.compile(r"^(.*\bassert )('[^']*\.\.\.[^']*') == ('[^']*\.\.\.[^']*')$")
+_ELIDED = re.compile(r"^(.*\bassert )('[^']*') == ('[^']*')$")
+_AT_INDEX = re.compile(r"^At index (\d+) diff: (.*)$")
 
 
 def _unelided(lines):
-    """pytest shortens both sides of a failed `assert left == right` on long
+    """pytest shortens the sides of a failed `assert left == right` on long
     strings ('listen EADDR...9py7/msg.sock') and prints the whole values below
     as a diff: '+ left' and '- right'. Put them back into the first line, so the
-    observed value is what the test saw, not an ellipsis."""
+    observed value is what the test saw, not an ellipsis. For tuples and lists
+    pytest names the first differing item whole ("At index 1 diff: 'a' != 'b'"):
+    that is added to the first line."""
     m = _ELIDED.match(lines[0]) if lines else None
+    if m and "..." not in m.group(2) + m.group(3):
+        return lines[0]
     if not m:
+        # A sequence comparison names its first differing item whole on the next line.
+        at = _AT_INDEX.match(lines[1].strip()) if len(lines) > 1 and "..." in lines[0] else None
+        if at:
+            return "%s; at index %s: %s" % (lines[0], at.group(1), at.group(2))
         return lines[0] if lines else ""
     plus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("+ ")]
     minus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("- ")]
@@ -91,7 +100,7 @@ def observed(message):
     first = re.sub(r"^\S+\.py:\d+: ", "", _unelided(lines))
     for rx, repl in _GENERAL:
         first = rx.sub(repl, first)
-    return first[:300]
+    return first[:400]
 
 
 def signature(rec):

@@ -33,6 +33,25 @@ def test_an_elided_comparison_shows_the_whole_values_the_test_saw():
     # values spanning several lines keep pytest's short form, general over the names it shows
     many = "AssertionError: assert 'a...b' == 'a...c'\n  - x\n  - y\n  + z"
     assert hist.observed(many) == "AssertionError: assert '...' == '...'"
+    # one side elided is enough
+    one = "AssertionError: assert 'Error [ERR_I...ID_OPT_VALUE]' == 'Error'\n  - Error\n  + Error [ERR_INVALID_OPT_VALUE]"
+    assert hist.observed(one) == "AssertionError: assert 'Error [ERR_INVALID_OPT_VALUE]' == 'Error'"
+
+
+def test_an_elided_sequence_comparison_shows_its_first_differing_item_whole():
+    msg = ("AssertionError: assert ('RangeError'...eceived abc.') == ('RangeError'... and < 65536')\n"
+           "  At index 1 diff: 'Port should be >= 0 and < 65536. Received abc.' != "
+           "'\"port\" argument must be >= 0 and < 65536'\n"
+           "  Use -v to get more diff")
+    assert hist.observed(msg) == ("AssertionError: assert ('RangeError'...') == ('RangeError'...'); at index 1: "
+                                  "'Port should be >= 0 and < N. Received abc.' != "
+                                  "'\"port\" argument must be >= 0 and < N'")      # numbers of 4+ digits: N
+    # the item is what tells two releases apart when the shortened forms are equal
+    other = msg.replace("Port should be", "options.port should be")
+    assert hist.observed(other) != hist.observed(msg)
+    # a comparison pytest did not shorten is left as it was
+    plain = "AssertionError: assert ('a', 1) == ('a', 2)\n  At index 1 diff: 1 != 2"
+    assert hist.observed(plain) == "AssertionError: assert ('a', 1) == ('a', 2)"
 
 
 class TableMeasurer:
