@@ -806,7 +806,7 @@ def cmd_history(args):
                   len(doc["fetched"]), len(doc["changes"]), time.monotonic() - t0))
         if args.write:
             from .plugin import write_json_atomic
-            write_json_atomic(hist.HISTORY_FILE, doc)
+            write_json_atomic(hist.HISTORY_FILE, hist.for_file(doc))
             print("history: wrote %s" % os.path.relpath(hist.HISTORY_FILE))
     if args.html:
         from .render import history_html

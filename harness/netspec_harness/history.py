@@ -381,6 +381,17 @@ def document(points, measured, results, functions, measurer, prefixes, cache):
     }
 
 
+# What a build did (its runs, its downloads) depends on the cache it found, not
+# on Node: printed, but kept out of spec/history.json, so that regenerating the
+# file from another cache changes it only where a behaviour changed.
+_THIS_RUN_ONLY = ("runs", "fetched")
+
+
+def for_file(doc):
+    """The history document as spec/history.json keeps it."""
+    return {k: v for k, v in doc.items() if k not in _THIS_RUN_ONLY}
+
+
 def describe(rec):
     if rec is None:
         return "not run"
