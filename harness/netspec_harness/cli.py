@@ -25,6 +25,7 @@ from .shim import Shim, ShimError
 
 ROOT = impls.ROOT
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 128 + 13        # its output's reader went away: what a shell shows for SIGPIPE
 
 
 class UsageError(Exception):
@@ -44,6 +45,12 @@ def main(argv=None):
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`netspec history --show | head`): stop quietly with the
+        # status of a Unix tool that SIGPIPE ended (nothing it would have printed is
+        # claimed as done), and write nothing more to the closed pipe at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
 
 
 def add_impl_args(parser):

@@ -195,3 +195,12 @@ def test_every_section_needs_a_requirement(tmp_path):
     (tmp_path / "spec" / "sections.txt").write_text("server.listen()\nserver.close([callback])\n")
     p = netspec(*args)
     assert p.returncode == 1 and "no requirement comes from section 'server.close([callback])'" in p.stdout
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    # `harness/netspec history --show | head -1`: the story is far longer than one line.
+    p = subprocess.Popen([NETSPEC, "history", "--show"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline().strip()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 141 and err == "", err
