@@ -1,11 +1,11 @@
 /*
  * fuzz_connect_options.c - net.connect(ARGS), socket.connect(ARGS) and
  * new net.Socket(ARGS) end to end: the shim's argument handling
- * (api_socket.c: normalizeArgs(), ports, hosts, localAddress, lookup,
- * family, hints, { fd }) then the library's validation (connect_args.c),
- * checked in fuzz_env.c against Node 8's lookupAndConnect() and
- * dns.lookup() rules. Validation only: nothing connects, nothing is looked
- * up, no descriptor is adopted.
+ * (net_args.c: normalizeArgs(), isLegalPort(); api_socket_connect.c: hosts,
+ * localAddress, lookup, family, hints; api_socket.c: { fd }) then the
+ * library's validation (connect_args.c), checked in fuzz_env.c against
+ * Node 8's lookupAndConnect() and dns.lookup() rules. Validation only:
+ * nothing connects, nothing is looked up, no descriptor is adopted.
  *
  * Input: the argument list, e.g. `{"port": 80, "host": "::1", "family": 6}`
  * or `"8080", "localhost", {"$callback": "cb1"}`; h1 is a Server, h2 a

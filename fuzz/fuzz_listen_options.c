@@ -1,9 +1,10 @@
 /*
  * fuzz_listen_options.c - server.listen(ARGS) and new net.Server(ARGS)
- * end to end: the shim's argument handling (api_server_listen.c: Node 8's
- * normalizeArgs(), ports, pipe names, handles, { fd }) then the library's
- * validation (listen_args.c), checked in fuzz_env.c against Node 8's
- * listen() rules. Validation only: nothing is bound.
+ * end to end: the shim's argument handling (net_args.c: Node 8's
+ * normalizeArgs(), isLegalPort(); api_server_listen.c: pipe names, handles,
+ * { fd }) then the library's validation (listen_args.c), checked in
+ * fuzz_env.c against Node 8's listen() rules. Validation only: nothing is
+ * bound.
  *
  * Input: the argument list, e.g. `{"port": "0x1F90", "host": "::1"}` or
  * `"/tmp/sock", 5, {"$callback": "cb1"}`; h1 is a Server, h2 a Socket.

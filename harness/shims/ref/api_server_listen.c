@@ -92,10 +92,8 @@ void server_listen(call *c) {
   server_state *st = c->self->state;
   const json_value *const *a = c->args;
   const size_t n = c->nargs;
-  const json_value *options, *port, *host, *path;
   const json_value *backlog;
-  const char *label;
-  int port_given, port_zero = 0;
+  int port_zero = 0;
   net_args na;
   double backlog_from_args;
   ns_listen_options lo;
@@ -106,15 +104,9 @@ void server_listen(call *c) {
 
   /* normalizeArgs(): which form is this? */
   net_args_normalize(a, n, &na);
-  options = na.options;
-  port = na.port;
-  host = na.host;
-  path = na.path;
-  port_given = na.port_given;
-  label = na.label;
-  if (options != NULL) {
-    if (listen_handle(c, options, backlog_from_args, label)) return;
-    if (val_kind_of(options) != VK_OBJECT) {
+  if (na.options != NULL) {
+    if (listen_handle(c, na.options, backlog_from_args, na.label)) return;
+    if (val_kind_of(na.options) != VK_OBJECT) {
       reply_bad(c->r, "EBADARGS", "listen() on this kind of value is not supported by the C API");
       return;
     }
@@ -122,33 +114,33 @@ void server_listen(call *c) {
 
   /* listen(), listen(cb), listen(null), {port: undefined|null}: port 0. */
   if (n == 0 || val_is_function(a[0]) ||
-      (port_given && val_kind_of(port) == VK_UNDEFINED) ||
-      val_kind_of(port) == VK_NULL)
+      (na.port_given && val_kind_of(na.port) == VK_UNDEFINED) ||
+      val_kind_of(na.port) == VK_NULL)
     port_zero = 1;
 
   memset(&lo, 0, sizeof lo);
-  backlog = val_prop(options, "backlog");
+  backlog = val_prop(na.options, "backlog");
   lo.backlog = js_to_int32(val_truthy(backlog) ? val_to_number(backlog)
                                                : backlog_from_args);
-  lo.exclusive = val_truthy(val_prop(options, "exclusive"));
-  if (port_zero || val_kind_of(port) == VK_NUMBER || val_kind_of(port) == VK_STRING) {
+  lo.exclusive = val_truthy(val_prop(na.options, "exclusive"));
+  if (port_zero || val_kind_of(na.port) == VK_NUMBER || val_kind_of(na.port) == VK_STRING) {
     lo.has_port = 1;
-    lo.port = port_zero ? 0 : port_to_int(port);
-    if (val_truthy(host) && c_string_option(c, host, "host", &lo.host) != 0) return;
-  } else if (val_truthy(path) && val_is_pipe_name(path)) {
-    lo.path = path->str; /* may hold NUL bytes: the name ends at the first */
-    lo.path_len = path->len;
+    lo.port = port_zero ? 0 : port_to_int(na.port);
+    if (val_truthy(na.host) && c_string_option(c, na.host, "host", &lo.host) != 0) return;
+  } else if (val_truthy(na.path) && val_is_pipe_name(na.path)) {
+    lo.path = na.path->str; /* may hold NUL bytes: the name ends at the first */
+    lo.path_len = na.path->len;
   } else {
     /* Neither a port nor a pipe name: the library throws Node's "Invalid
      * listen argument: <options>"; hand it what it can quote of them. */
-    lo.host = val_c_string(host);
-    lo.path = val_c_string(path);
+    lo.host = val_c_string(na.host);
+    lo.path = val_c_string(na.path);
     lo.backlog = val_kind_of(backlog) == VK_NUMBER ? js_to_int32(val_number(backlog)) : 0;
   }
 
   /* Node adds the callback as a 'listening' once-listener before it
    * validates anything, so it stays attached even if listen() throws. */
-  if (label != NULL) labels_add(&st->once_listening, label);
+  if (na.label != NULL) labels_add(&st->once_listening, na.label);
   memset(&err, 0, sizeof err);
   if (ns_server_listen(st->srv, &lo, &err) != 0) {
     reply_threw(c->r, &err);
