@@ -78,20 +78,18 @@ def _unelided(lines):
     observed value is what the test saw, not an ellipsis. For tuples and lists
     pytest names the first differing item whole ("At index 1 diff: 'a' != 'b'"):
     that is added to the first line."""
-    m = _ELIDED.match(lines[0]) if lines else None
-    if m and "..." not in m.group(2) + m.group(3):
+    if not lines:
+        return ""
+    m = _ELIDED.match(lines[0])
+    if m:
+        if "..." in m.group(2) + m.group(3):
+            plus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("+ ")]
+            minus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("- ")]
+            if len(plus) == 1 and len(minus) == 1:      # else a multi-line value: pytest's short form
+                return "%s%r == %r" % (m.group(1), plus[0], minus[0])
         return lines[0]
-    if not m:
-        # A sequence comparison names its first differing item whole on the next line.
-        at = _AT_INDEX.match(lines[1].strip()) if len(lines) > 1 and "..." in lines[0] else None
-        if at:
-            return "%s; at index %s: %s" % (lines[0], at.group(1), at.group(2))
-        return lines[0] if lines else ""
-    plus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("+ ")]
-    minus = [l.strip()[2:] for l in lines[1:] if l.strip().startswith("- ")]
-    if len(plus) != 1 or len(minus) != 1:      # a multi-line value: keep pytest's short form
-        return lines[0]
-    return "%s%r == %r" % (m.group(1), plus[0], minus[0])
+    at = _AT_INDEX.match(lines[1].strip()) if len(lines) > 1 and "..." in lines[0] else None
+    return "%s; at index %s: %s" % (lines[0], at.group(1), at.group(2)) if at else lines[0]
 
 
 def observed(message):
@@ -139,11 +137,9 @@ def file_key(test_file):
             data = fh.read()
         h.update(os.path.relpath(path, ROOT).encode() + b"\0" + data + b"\0")
         for m in _IMPORT.finditer(data):
-            name = (m.group(1) or m.group(2)).decode() + ".py"
-            for d in (os.path.dirname(path), os.path.join(ROOT, "conformance")):   # sibling, then shared
-                if os.path.exists(os.path.join(d, name)):
-                    todo.append(os.path.join(d, name))
-                    break
+            helper = specmod.helper_module(path, (m.group(1) or m.group(2)).decode())
+            if helper is not None:
+                todo.append(helper)
     return h.hexdigest()[:16]
 
 

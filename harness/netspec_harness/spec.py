@@ -508,7 +508,7 @@ def check(spec, tests, exp_dir=EXPECTATIONS_DIR):
             if rid not in spec.by_id:
                 errors.append("%s:%d: %s cites unknown requirement %s" % (path, line, nodeid, rid))
     errors += check_expectations(spec, tests, exp_dir)
-    errors += check_quoted_values(spec, tests)
+    errors += quoted_value_problems(spec, tests)
     return errors
 
 
@@ -610,6 +610,18 @@ class _Literals:
         return data in self.words or _JS_WORDS.get(data) in self.words
 
 
+def helper_module(importer, module):
+    """The file `import MODULE` in the suite file `importer` reads when MODULE
+    is one of the suite's own: a sibling module (socket/_socket_util.py), else
+    a shared helper one folder up (conformance/_server_util.py, on sys.path by
+    the root conftest.py); None for anything else."""
+    for folder in (os.path.dirname(importer), os.path.dirname(os.path.dirname(importer))):
+        path = os.path.join(folder, module + ".py")
+        if os.path.exists(path):
+            return path
+    return None
+
+
 class _Module:
     """One test file: its module-level definitions by name, and the names it
     imports from sibling modules or the suite's shared helpers."""
@@ -635,12 +647,10 @@ class _Module:
                         if isinstance(n, ast.Name):
                             self.defs.setdefault(n.id, []).append(node)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                sibling = os.path.join(os.path.dirname(path), node.module + ".py")
-                if not os.path.exists(sibling):    # the suite's shared helpers, a folder up (conformance/)
-                    sibling = os.path.join(os.path.dirname(os.path.dirname(path)), node.module + ".py")
-                if os.path.exists(sibling):
+                helper = helper_module(path, node.module)
+                if helper is not None:
                     for alias in node.names:
-                        self.imports[alias.asname or alias.name] = (sibling, alias.name)
+                        self.imports[alias.asname or alias.name] = (helper, alias.name)
 
 
 class TestSources:
@@ -711,10 +721,6 @@ def quoted_value_problems(spec, tests, sources=None):
                     where, v, ", ".join(t.split("::", 1)[1] for t in cited[r.id][:3])
                     + (", ..." if len(cited[r.id]) > 3 else "")))
     return problems
-
-
-def check_quoted_values(spec, tests):
-    return quoted_value_problems(spec, tests)
 
 
 # ------------------------------------------------------------------ coverage
